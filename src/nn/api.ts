@@ -67,6 +67,8 @@ export interface TrainerOptions {
   threads?: number;
   /** Multi-label with useWeightedLoss: per-class positive weights (length numClasses). */
   classWeights?: Float32Array;
+  /** Receives the engine's one-line notes (which execution path and why); default: stderr. */
+  log?: (line: string) => void;
 }
 
 export interface StepResult {

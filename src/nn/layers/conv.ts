@@ -1,0 +1,226 @@
+/**
+ * 2-D convolution without bias: forward, input gradient, weight gradient.
+ *
+ * Weight gradient (both paths): im2col as ONE Gather with constant indices
+ * from the (zero-slot padded) input, then one GEMM contracting over batch and
+ * positions together. The indices are int32 and shared by every conv of the
+ * same geometry; when the im2col matrix of the whole batch would exceed
+ * COL_BUDGET elements the batch is processed in chunks whose gradients are
+ * summed, which bounds memory for large images.
+ *
+ * Input gradient: portable, ConvTranspose with the forward weights; fast, the
+ * NCHWc conv itself on flipped, in/out-swapped weights (gathered from the
+ * blocked weights in one Gather), on the gradient dilated with zeros when the
+ * stride is 2 (for 1x1 convs the dilation happens after the conv, on fewer
+ * channels).
+ */
+import type { Value } from "../graph/builder";
+import type { ConvGeometry } from "../graph/ops";
+import { blockedWeightOffset } from "../layout";
+import { from4d, to4d, type Act, type Ctx } from "./context";
+
+export interface ConvSpec {
+  cin: number;
+  cout: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+/** Largest im2col matrix (elements) built at once; larger ones are split by batch chunks. */
+export const COL_BUDGET = 8 * 1024 * 1024;
+
+export function geometry(s: ConvSpec): ConvGeometry {
+  return { kernel: [s.k, s.k], strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad] };
+}
+
+export function convForward(ctx: Ctx, x: Act, w: Value, s: ConvSpec): Act {
+  const x4 = to4d(ctx, x);
+  if (!ctx.fast) return from4d(ctx, ctx.o.conv(x4, w, null, geometry(s)), s.cout);
+  if (x.plain && x.c >= ctx.block) {
+    throw new Error(`fast path: an image with ${x.c} channels needs fewer channels than the NCHWc block ${ctx.block}`);
+  }
+  return from4d(ctx, ctx.o.nchwcConv(x4, w, geometry(s)), s.cout);
+}
+
+export interface ConvGrads {
+  dx?: Act;
+  dw: Value;
+}
+
+/**
+ * `accumulate`: a gradient of the conv's input from elsewhere (e.g. the other
+ * branch of a residual unit), summed into dx (inside the NCHWc kernel when it can).
+ */
+export function convBackward(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, opts: { inputGrad: boolean; accumulate?: Act }): ConvGrads {
+  const dw = weightGrad(ctx, x, dy, s);
+  if (!opts.inputGrad) return { dw };
+  const dx = ctx.fast ? inputGradFast(ctx, x, w, dy, s, opts.accumulate) : inputGradPortable(ctx, x, w, dy, s, opts.accumulate);
+  return { dx, dw };
+}
+
+function inputGradPortable(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: Act): Act {
+  const out = (size: number, outSize: number) => size - ((outSize - 1) * s.stride - 2 * s.pad + s.k);
+  const dx4 = ctx.o.convTranspose(to4d(ctx, dy), w, geometry(s), [out(x.h, dy.h), out(x.w, dy.w)]);
+  const dx = from4d(ctx, dx4, s.cin);
+  return acc ? { ...dx, v: ctx.o.add(dx.v, acc.v) } : dx;
+}
+
+function inputGradFast(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: Act): Act {
+  const { o } = ctx;
+  if (x.plain) throw new Error("internal: no input gradient for a conv reading the image");
+  const wt = flippedWeights(ctx, w, s);
+  const dy4 = to4d(ctx, dy);
+  const sum = acc ? to4d(ctx, acc) : null;
+  const full = s.k - 1 - s.pad;
+  if (s.stride === 1) {
+    return from4d(ctx, o.nchwcConv(dy4, wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, full, full] }, sum), s.cin);
+  }
+  if (s.k === 1 && s.pad === 0) {
+    const z4 = o.nchwcConv(dy4, wt, { kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] });
+    const dx = cropTo(ctx, dilate(ctx, from4d(ctx, z4, s.cin), s.stride), x.h, x.w);
+    return acc ? { ...dx, v: o.add(dx.v, acc.v) } : dx;
+  }
+  const d = dilate(ctx, dy, s.stride);
+  // Transposed-conv padding: k-1-p before; after, whatever makes the output H x W again.
+  const endH = x.h - d.h - full + s.k - 1;
+  const endW = x.w - d.w - full + s.k - 1;
+  if (endH < 0 || endW < 0) throw new Error("internal: negative transposed-conv padding");
+  const dx4 = o.nchwcConv(to4d(ctx, d), wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, endH, endW] }, sum);
+  return from4d(ctx, dx4, s.cin);
+}
+
+/** Zero-dilates a blocked activation: [N, C, H, W] -> [N, C, sH, sW] with the values at multiples of s. */
+function dilate(ctx: Ctx, a: Act, stride: number): Act {
+  const { o } = ctx;
+  const b = ctx.block;
+  const rows = o.reshape(a.v, [-1, 1, a.w, 1, b]);
+  const padded = o.pad(rows, [0, 0, 0, 0, 0, 0, stride - 1, 0, stride - 1, 0]);
+  const v = o.reshape(padded, [ctx.n, a.c / b, a.h * stride, a.w * stride, b]);
+  return { v, c: a.c, h: a.h * stride, w: a.w * stride, plain: false };
+}
+
+function cropTo(ctx: Ctx, a: Act, h: number, w: number): Act {
+  if (a.h === h && a.w === w) return a;
+  return { ...a, v: ctx.o.slice(a.v, [0, 0], [h, w], [2, 3]), h, w };
+}
+
+/** The transposed conv's weights [Cin, Cout, k, k] in OIHWBiBo, gathered from the blocked forward weights. */
+function flippedWeights(ctx: Ctx, w: Value, s: ConvSpec): Value {
+  const { g, o } = ctx;
+  const b = ctx.block;
+  const idx = g.cachedConstant(`flip:${s.cout}:${s.cin}:${s.k}:${b}`, () => {
+    const n = s.cout * s.cin * s.k * s.k;
+    const data = new Int32Array(n);
+    for (let c = 0; c < s.cin; c++) {
+      for (let oc = 0; oc < s.cout; oc++) {
+        for (let kh = 0; kh < s.k; kh++) {
+          for (let kw = 0; kw < s.k; kw++) {
+            const dest = blockedWeightOffset(c, oc, kh, kw, s.cout, s.k, b, false);
+            data[dest] = blockedWeightOffset(oc, c, s.k - 1 - kh, s.k - 1 - kw, s.cin, s.k, b, false);
+          }
+        }
+      }
+    }
+    return g.constant(data, "int32", [n], "flip_idx");
+  });
+  return o.reshape(o.gather(o.reshape(w, [-1]), idx, 0), [s.cin, s.cout, s.k, s.k]);
+}
+
+/**
+ * dW[o, (c,kh,kw)] = sum over (n, ho, wo) of dY[n, o, ho, wo] * Xpad[n, c, ho*s+kh-p, wo*s+kw-p].
+ * portable: Gemm(dY^T as [O, NP], col [K, NP], transB) -> [O, K] = OIHW.
+ * fast: MatMul(col [K, NP], dY as [O/b, NP, b]) -> [O/b, K, b] = OIHWBiBo (K ordered c-block, kh, kw, c-lane) or OIHWBo.
+ */
+function weightGrad(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
+  const { g, o } = ctx;
+  const n = ctx.n;
+  const b = ctx.fast ? ctx.block : 1;
+  const plain = !ctx.fast || x.plain;
+  const p = dy.h * dy.w;
+  const kSize = s.cin * s.k * s.k;
+  const perSample = x.c * x.h * x.w;
+  // One zero slot after each sample's data: the target of every out-of-image tap.
+  const x2 = o.pad(o.reshape(x.v, [n, perSample]), [0, 0, 0, 1]);
+  const chunk = chunkSize(n, kSize * p);
+  // dY with the batch next to positions: [O, N, P] (portable) or [O/b, N, P*b] (fast); a move of contiguous rows.
+  const dyT = ctx.fast ? o.transpose(o.reshape(dy.v, [n, s.cout / b, p * b]), [1, 0, 2]) : o.transpose(o.reshape(dy.v, [n, s.cout, p]), [1, 0, 2]);
+  const key = `im2col:${x.c}:${x.h}:${x.w}:${s.k}:${s.stride}:${s.pad}:${b}:${plain}:${chunk}`;
+  const idx = g.cachedConstant(key, () =>
+    g.constant(
+      im2colIndices({ c: x.c, h: x.h, w: x.w, ho: dy.h, wo: dy.w, k: s.k, stride: s.stride, pad: s.pad }, chunk, plain ? 1 : b),
+      "int32",
+      [kSize, chunk * p],
+      "im2col_idx",
+    ),
+  );
+  let acc: Value | null = null;
+  const parts: Value[] = [];
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const rows = chunk === n ? x2 : o.slice(x2, [n0], [n0 + chunk], [0]);
+    const col = o.gather(o.reshape(rows, [-1]), idx, 0);
+    const dyc = chunk === n ? dyT : o.slice(dyT, [n0], [n0 + chunk], [1]);
+    if (ctx.fast) {
+      parts.push(o.matmul(col, o.reshape(dyc, [s.cout / b, chunk * p, b])));
+    } else {
+      acc = o.gemm(o.reshape(dyc, [s.cout, chunk * p]), col, acc, { transB: true });
+    }
+  }
+  const dw = ctx.fast ? o.sum(parts) : (acc as Value);
+  return o.reshape(dw, [s.cout, s.cin, s.k, s.k]);
+}
+
+/** Largest divisor of the batch whose im2col matrix fits COL_BUDGET. */
+function chunkSize(n: number, perSample: number): number {
+  for (let c = n; c > 1; c--) if (n % c === 0 && c * perSample <= COL_BUDGET) return c;
+  return 1;
+}
+
+interface Im2colGeometry {
+  c: number;
+  h: number;
+  w: number;
+  ho: number;
+  wo: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+/**
+ * Gather indices [K, chunk*P] into a chunk of samples laid out [chunk, C*H*W + 1]
+ * (blocked [C/b, H, W, b] per sample when b > 1); the last slot of each sample is zero.
+ * K runs over (c-block, kh, kw, c-lane) -- for b = 1 simply (c, kh, kw).
+ */
+export function im2colIndices(geo: Im2colGeometry, chunk: number, b: number): Int32Array {
+  const { c, h, w, ho, wo, k, stride, pad } = geo;
+  const perSample = c * h * w + 1;
+  if (chunk * perSample > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
+  const p = ho * wo;
+  const cols = chunk * p;
+  const out = new Int32Array(c * k * k * cols);
+  const blocks = c / b;
+  let row = 0;
+  for (let cb = 0; cb < blocks; cb++) {
+    for (let kh = 0; kh < k; kh++) {
+      for (let kw = 0; kw < k; kw++) {
+        for (let bi = 0; bi < b; bi++) {
+          const base = row * cols;
+          for (let n = 0; n < chunk; n++) {
+            const sample = n * perSample;
+            for (let oy = 0; oy < ho; oy++) {
+              const y = oy * stride - pad + kh;
+              for (let ox = 0; ox < wo; ox++) {
+                const xx = ox * stride - pad + kw;
+                const inside = y >= 0 && y < h && xx >= 0 && xx < w;
+                out[base + n * p + oy * wo + ox] = sample + (inside ? ((cb * h + y) * w + xx) * b + bi : perSample - 1);
+              }
+            }
+          }
+          row++;
+        }
+      }
+    }
+  }
+  return out;
+}

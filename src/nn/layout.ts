@@ -1,0 +1,78 @@
+/**
+ * Tensor layouts of the two execution paths.
+ *
+ * portable: activations NCHW, conv weights OIHW, per-channel vectors [1,C,1,1].
+ * fast:     ONNX Runtime's blocked NCHWc layout with block b. A 4-D tensor
+ *           [N, C, H, W] is stored as [N, C/b, H, W, b]; the engine keeps
+ *           activations in that 5-D "channel view" (so per-channel maths is a
+ *           plain broadcast over [1, C/b, 1, 1, b]) and reshapes (no copy) to
+ *           4-D around the NCHWc ops. Conv weights are stored permanently in the
+ *           kernels' filter formats: OIHWBiBo = [O/b][I/b][kh][kw][bi][bo], or
+ *           OIHWBo = [O/b][I][kh][kw][bo] for a conv whose input is plain NCHW
+ *           with fewer than b channels (the image).
+ */
+
+export type Layout = { readonly kind: "portable" } | { readonly kind: "fast"; readonly block: number };
+
+export const PORTABLE: Layout = { kind: "portable" };
+
+export function fastLayout(block: number): Layout {
+  if (block !== 8 && block !== 16) throw new Error(`NCHWc block size must be 8 or 16, not ${block}`);
+  return { kind: "fast", block };
+}
+
+/** Block size: 1 for the portable layout. */
+export function blockOf(layout: Layout): number {
+  return layout.kind === "fast" ? layout.block : 1;
+}
+
+/** Shape of a per-channel vector (BN parameters and statistics) in this layout. */
+export function channelParamShape(layout: Layout, c: number): number[] {
+  if (layout.kind === "portable") return [1, c, 1, 1];
+  return [1, c / layout.block, 1, 1, layout.block];
+}
+
+/** Conv weights keep the shape [O, I, k, k] in both layouts; only the order of the data differs. */
+
+/** OIHW -> the layout's filter format. */
+export function convWeightToLayout(layout: Layout, w: Float32Array, o: number, i: number, k: number, plainInput: boolean): Float32Array {
+  if (layout.kind === "portable") return w.slice();
+  return permuteConvWeight(w, o, i, k, layout.block, plainInput, true);
+}
+
+/** The layout's filter format -> OIHW. */
+export function convWeightFromLayout(layout: Layout, w: Float32Array, o: number, i: number, k: number, plainInput: boolean): Float32Array {
+  if (layout.kind === "portable") return w.slice();
+  return permuteConvWeight(w, o, i, k, layout.block, plainInput, false);
+}
+
+/** Flat offset of OIHW element (oc, ic, kh, kw) inside the blocked filter format. */
+export function blockedWeightOffset(oc: number, ic: number, kh: number, kw: number, i: number, k: number, b: number, plainInput: boolean): number {
+  const ob = Math.floor(oc / b);
+  const bo = oc % b;
+  if (plainInput) return (((ob * i + ic) * k + kh) * k + kw) * b + bo;
+  const ib = Math.floor(ic / b);
+  const bi = ic % b;
+  const iBlocks = i / b;
+  return (((((ob * iBlocks + ib) * k + kh) * k + kw) * b + bi) * b) + bo;
+}
+
+function permuteConvWeight(w: Float32Array, o: number, i: number, k: number, b: number, plainInput: boolean, toBlocked: boolean): Float32Array {
+  if (o % b !== 0 || (!plainInput && i % b !== 0)) {
+    throw new Error(`conv weight ${o}x${i}x${k}x${k}: channels must be multiples of the NCHWc block ${b}`);
+  }
+  const out = new Float32Array(w.length);
+  for (let oc = 0; oc < o; oc++) {
+    for (let ic = 0; ic < i; ic++) {
+      for (let kh = 0; kh < k; kh++) {
+        for (let kw = 0; kw < k; kw++) {
+          const std = ((oc * i + ic) * k + kh) * k + kw;
+          const blk = blockedWeightOffset(oc, ic, kh, kw, i, k, b, plainInput);
+          if (toBlocked) out[blk] = w[std];
+          else out[std] = w[blk];
+        }
+      }
+    }
+  }
+  return out;
+}
