@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * Kernel launcher of the `tslab` kernelspec that `npm run kernel:install`
+ * writes: `node scripts/tslab-kernel.js {connection_file}`.
+ *
+ * tslab compiles cells with rootDir = its cwd and resolves imports from there,
+ * so the kernel runs in this repository's root (notebooks import `./src/...`)
+ * whatever directory Jupyter starts it in. TSLAB_KERNEL_CWD overrides that
+ * (run-notebook --cwd sets it).
+ */
+"use strict";
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const connectionFile = process.argv[2];
+if (!connectionFile || process.argv.length > 3) {
+  console.error("usage: tslab-kernel.js CONNECTION_FILE  (Jupyter passes {connection_file})");
+  process.exit(2);
+}
+// Resolve before changing directory: Jupyter may pass a relative path.
+const configPath = path.resolve(connectionFile);
+process.chdir(process.env.TSLAB_KERNEL_CWD ? path.resolve(process.env.TSLAB_KERNEL_CWD) : root);
+
+followParent();
+
+const tslabDir = path.join(root, "node_modules", "tslab");
+const { startKernel } = require(path.join(tslabDir, "dist", "main.js"));
+startKernel({
+  configPath,
+  enableFindLocal: false,
+  jsKernel: false,
+  globalVersion: require(path.join(tslabDir, "package.json")).version,
+});
+
+/**
+ * Jupyter clients set JPY_PARENT_PID; ipykernel exits when that parent dies,
+ * tslab does not. Without this a killed runner (SIGKILL) would leave the
+ * kernel and its cells' processes running. The kernel leads its own process
+ * group (Jupyter and run-notebook start it with setsid), so the whole group goes.
+ */
+function followParent() {
+  if (!process.env.JPY_PARENT_PID) return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    try {
+      process.kill(-process.pid, "SIGTERM");
+    } catch {
+      // Not a group leader: only this process exits.
+    }
+    process.exit(1);
+  }, 1000).unref();
+}
