@@ -25,7 +25,16 @@ export interface PutOptions {
 /** Thrown by the store with S3's own error codes. */
 export class StoreError extends Error {
   constructor(
-    readonly code: "NoSuchBucket" | "NoSuchKey" | "InvalidBucketName" | "KeyTooLongError" | "InvalidArgument" | "NoSpace",
+    readonly code:
+      | "NoSuchBucket"
+      | "NoSuchKey"
+      | "InvalidBucketName"
+      | "KeyTooLongError"
+      | "InvalidArgument"
+      | "NoSpace"
+      | "BucketNotEmpty"
+      | "PreconditionFailed"
+      | "EntityTooLarge",
     message: string,
   ) {
     super(message);
