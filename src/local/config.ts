@@ -23,7 +23,20 @@ export const ENV_HOME = "LOCAL_SAGEMAKER_HOME";
 export const ENV_PORT = "LOCAL_SAGEMAKER_PORT";
 export const ENV_REGION = "LOCAL_SAGEMAKER_REGION";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The repository root: the nearest directory above this module (or, where a
+ * notebook kernel compiled it elsewhere, above the working directory) that
+ * holds the server's entry script.
+ */
+export function repoRoot(): string {
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      if (fs.existsSync(path.join(dir, "scripts", "local-server.ts"))) return dir;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return path.resolve(__dirname, "..", "..");
+}
 
 export interface LocalIdentity {
   accessKeyId: string;
@@ -48,7 +61,7 @@ export interface SettingsInput {
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[ENV_HOME];
-  return fromEnv ? path.resolve(fromEnv) : path.join(REPO_ROOT, ".local-sagemaker");
+  return fromEnv ? path.resolve(fromEnv) : path.join(repoRoot(), ".local-sagemaker");
 }
 
 /** Validates settings where they enter: options first, then the environment, then defaults. */
@@ -86,7 +99,7 @@ export function credentialsFile(dataDir: string): string {
  * identity and nobody ever reads a half-written file.
  */
 export function loadOrCreateIdentity(dataDir: string): LocalIdentity {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = credentialsFile(dataDir);
   if (!fs.existsSync(file)) {
     const identity: LocalIdentity = {
