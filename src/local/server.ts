@@ -243,7 +243,7 @@ async function listenAndServe(p: Parts): Promise<LocalServer> {
     region: settings.region,
     accountId: identity.accountId,
     endpoint,
-    credentials,
+    credentials: { ...credentials },
     store: p.store,
     logger: logs.logger,
   };
@@ -269,7 +269,7 @@ async function listenAndServe(p: Parts): Promise<LocalServer> {
     region: settings.region,
     accountId: identity.accountId,
     dataDir: settings.dataDir,
-    credentials,
+    credentials: { ...credentials },
     store: p.store,
     startedAt,
     close: () =>

@@ -50,13 +50,26 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     endpoint: server.endpoint,
     region: server.region,
     accountId: server.accountId,
-    credentials: server.credentials,
+    credentials: { ...server.credentials },
     dataDir,
     server,
-    clientConfig: { endpoint: server.endpoint, region: server.region, credentials: server.credentials, forcePathStyle: true },
+    // The SDK writes into the credentials object it is given; every client gets its own copy.
+    get clientConfig() {
+      return { endpoint: server.endpoint, region: server.region, credentials: { ...server.credentials }, forcePathStyle: true as const };
+    },
     stop: async (stopOpts = {}) => {
       await server.close();
       if (!opts.dataDir && !stopOpts.keepDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The error a request failed with; fails the test if it succeeded. */
+export async function failureOf<E = Error & { name: string; $metadata: { httpStatusCode?: number } }>(p: Promise<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error("expected the request to fail, but it succeeded");
 }

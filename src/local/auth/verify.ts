@@ -37,8 +37,8 @@ export interface ChunkSigner {
   trailer(canonicalTrailer: string): Promise<string>;
 }
 
-/** Hash constructor in the shape the SDK signer expects (sha256 or HMAC-sha256). */
-class NodeSha256 {
+/** Hash constructor in the shape the SDK signer expects (sha256 or HMAC-sha256); tests sign with it too. */
+export class NodeSha256 {
   private readonly h: crypto.Hash | crypto.Hmac;
   constructor(secret?: SourceData) {
     this.h = secret === undefined ? crypto.createHash("sha256") : crypto.createHmac("sha256", toBuffer(secret));
