@@ -57,15 +57,17 @@ async function cleanUpAfterOwner(): Promise<number> {
 
 async function main(): Promise<number> {
   if (!stateFile) throw new Error("usage: guard-main.ts <state file>");
-  const first = readState(stateFile);
-  if (!first) return 0;
-  log(`watching pid ${first.pid} (${first.backend}, ${first.region}) through ${stateFile}`);
+  let announced = false;
   for (;;) {
     const state = readState(stateFile);
     if (!state || state.resources.length === 0) {
-      // The kernel cleaned up: nothing to report, so no log to keep.
+      // The kernel cleaned up (possibly before this process got going): nothing to report, so no log to keep.
       fs.rmSync(guardLogFile(stateFile), { force: true });
       return 0;
+    }
+    if (!announced) {
+      log(`watching pid ${state.pid} (${state.backend}, ${state.region}) through ${stateFile}`);
+      announced = true;
     }
     if (!ownerAlive(state)) {
       log(`pid ${state.pid} is gone with ${state.resources.length} resource(s) recorded; cleaning up`);
