@@ -28,7 +28,7 @@ export type RunnerEvent =
   | { type: "warning"; message: string }
   | { type: "kernel-starting"; kernel: string; displayName: string; cwd: string }
   | { type: "kernel-ready"; seconds: number }
-  | { type: "cell-start"; cellIndex: number; position: number; total: number; executionCountHint: number | null }
+  | { type: "cell-start"; cellIndex: number; position: number; total: number }
   | { type: "cell-end"; cellIndex: number; position: number; total: number; status: "completed" | "failed" | "expected-error"; seconds: number }
   | { type: "output"; cellIndex: number; output: Output };
 
@@ -215,7 +215,9 @@ class CellLoop {
         continue;
       }
       position++;
-      this.emit({ type: "cell-start", cellIndex: i, position, total, executionCountHint: null });
+      // papermill saves at cell start too: the output notebook shows which cell is running.
+      this.save();
+      this.emit({ type: "cell-start", cellIndex: i, position, total });
       const began = Date.now();
       const outcome = await this.runCodeCell(i, cell as CodeCell);
       endCell(cell, new Date(), outcome.failed);

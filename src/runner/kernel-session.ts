@@ -122,8 +122,10 @@ export async function shutdownKernelSession(session: KernelSession, graceMs = 10
   const { kernel, client } = session;
   if (!kernel.hasExited) {
     const { reply } = client.request("control", "shutdown_request", { restart: false });
-    reply.catch(() => undefined);
-    await Promise.race([kernel.exited, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    // A kernel that replied but keeps running is held by something its cells started: stop it rather than wait.
+    const repliedThenWaited = reply.then(() => sleep(200), () => sleep(graceMs));
+    await Promise.race([kernel.exited, repliedThenWaited, sleep(graceMs)]);
   }
   client.close();
   await kernel.terminate();

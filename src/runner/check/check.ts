@@ -102,8 +102,9 @@ export function formatCheckReport(result: CheckResult, input: string): string {
     lines.push(`✗ ${input} cell ${d.cellIndex} (In [${d.executionCount ?? " "}]): ${d.reason}`);
     if (d.diff) lines.push(d.diff, "");
   }
+  const drifted = new Set(result.drifts.map((d) => d.cellIndex)).size;
   const summary =
-    `${result.compared} cell(s) compared, ${result.drifts.length} with drift, ${result.ignored} ignored, ` +
+    `${result.compared} cell(s) compared, ${drifted} with drift, ${result.ignored} ignored, ` +
     `${result.skipped} skipped` +
     (result.notRun ? `, ${result.notRun} not run` : "");
   lines.push(result.drifts.length === 0 && result.run.exitCode === EXIT.ok ? `✓ ${input}: outputs match (${summary}).` : `${input}: ${summary}.`);
