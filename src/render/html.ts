@@ -90,8 +90,11 @@ function renderOutput(out: Output): string {
     case "stream":
       return `<div class="output stream ${out.name}"><pre>${ansiToHtml(out.text)}</pre></div>`;
     case "error": {
-      const tb = out.traceback.length ? out.traceback.join("\n") : `${out.ename}: ${out.evalue}`;
-      return `<div class="output error"><pre><span class="ename">${escapeHtml(out.ename)}</span>\n${ansiToHtml(tb)}</pre></div>`;
+      // Like Jupyter: the traceback already names the error; without one, ename and evalue do.
+      const body = out.traceback.length
+        ? ansiToHtml(out.traceback.join("\n"))
+        : `<span class="ename">${escapeHtml(out.ename)}</span>: ${ansiToHtml(out.evalue)}`;
+      return `<div class="output error"><pre>${body}</pre></div>`;
     }
     case "display_data":
     case "execute_result": {
