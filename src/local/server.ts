@@ -159,7 +159,8 @@ async function listenAndServe(p: Parts): Promise<LocalServer> {
         }
       }
     } catch (err) {
-      result = toErrorResponse(err, protocol, signingName, requestId, method, auth?.presigned ?? false);
+      const presigned = auth?.presigned ?? /(^|&)x-amz-(signature|algorithm)=/i.test(rawQuery);
+      result = toErrorResponse(err, protocol, signingName, requestId, method, presigned);
     }
     const bytesIn = Number(headers["content-length"] ?? 0) || 0;
     const bytesOut = await send(req, res, result, requestId);
