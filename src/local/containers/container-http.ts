@@ -8,6 +8,8 @@ export interface ContainerRequest {
   headers?: Record<string, string>;
   body?: Buffer;
   timeoutMs: number;
+  /** Abandons the request (e.g. the job was stopped). */
+  signal?: AbortSignal;
 }
 
 export interface ContainerResponse {
@@ -52,6 +54,14 @@ export function requestContainer(port: number, req: ContainerRequest): Promise<C
       r.destroy();
       reject(new ContainerTimeoutError(`no answer from ${req.path} within ${req.timeoutMs / 1000} s`));
     }, req.timeoutMs);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      r.destroy();
+      reject(req.signal!.reason);
+    };
+    if (req.signal?.aborted) return onAbort();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    r.on("close", () => req.signal?.removeEventListener("abort", onAbort));
     r.on("error", (e) => {
       clearTimeout(timer);
       reject(new ContainerUnreachableError(e.message));
