@@ -41,6 +41,21 @@ describe("executeNotebook", () => {
     expect(JSON.parse(fs.readFileSync(out, "utf8")).metadata.papermill.input_path).toBe("in-memory.ipynb");
   });
 
+  it("saves during a long cell (autosave), so progress shows before the cell ends", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "long.ipynb");
+    const cell = [
+      'import * as fs from "fs";',
+      'console.log("partial output");',
+      "await new Promise((r) => setTimeout(r, 2500));",
+      'const onDisk = fs.readFileSync(process.env.OUT_NOTEBOOK as string, "utf8");',
+      'console.log(onDisk.includes("partial output") ? "autosaved" : "not saved");',
+    ].join("\n");
+    const result = await executeNotebook({ inputPath: "long.ipynb", outputPath: out, notebook: notebook([code(cell)]), env: { OUT_NOTEBOOK: out }, autosaveCellEverySec: 1 });
+    const outputs = result.notebook.cells[0].cell_type === "code" ? result.notebook.cells[0].outputs : [];
+    expect(outputs).toEqual([{ output_type: "stream", name: "stdout", text: "partial output\nautosaved\n" }]);
+  });
+
   it("returns the first failure instead of throwing, and writes nothing without an output path", async () => {
     const dir = tempDir();
     const result = await executeNotebook({

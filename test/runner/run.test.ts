@@ -94,11 +94,14 @@ describe("run-notebook parameters and options", () => {
     expect(injected.outputs[0].evalue).toContain(`Type '"medium"' is not assignable to type '"fast" | "slow"'`);
   });
 
-  it("injects at the top with a warning when the notebook has no parameters cell", async () => {
+  it("injects at the top with a warning when the notebook has no parameters cell, echoing outputs with --log-output", async () => {
     const dir = tempDir();
     const out = path.join(dir, "out.ipynb");
-    const result = await runCli([fixture("no-parameters.ipynb"), out, "-p", "answer", "42"], { env: isolatedEnv(dir) });
+    const result = await runCli([fixture("no-parameters.ipynb"), out, "-p", "answer", "42", "--log-output"], { env: isolatedEnv(dir) });
     expect(result.code, result.stderr).toBe(0);
+    // --log-output echoes cell output as it arrives, and turns the progress lines off.
+    expect(result.stdout).toBe("answer=42 (number)\n");
+    expect(result.stderr).not.toContain("Executing cell");
     expect(result.stderr).toContain("Warning: Input notebook does not contain a cell with tag 'parameters'");
     const nb = readJson(out);
     expect(nb.cells[0].metadata.tags).toEqual(["injected-parameters"]);
