@@ -137,6 +137,16 @@ describe("training jobs", () => {
     expect(d.ModelArtifacts).toBeUndefined();
   });
 
+  it("runs the built-in image-classification image (its ECR URI) as the local algorithm", async () => {
+    const image = `811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1`;
+    await h.sm.send(new CreateTrainingJobCommand(trainingRequest("builtin-ic", { AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: "File" }, HyperParameters: { epochs: "1" } })));
+    await errorOf(waitUntilTrainingJobCompletedOrStopped(waitOpts(), { TrainingJobName: "builtin-ic" }));
+    const d = await describeJob("builtin-ic");
+    expect(d.TrainingJobStatus).toBe("Failed");
+    // The algorithm itself read the job's configuration and explained what is missing (the validation channel).
+    expect(d.FailureReason).toMatch(/^ClientError: .*'validation'/);
+  });
+
   it("stops a running job: SIGTERM, Stopping, then Stopped with the model it saved, and no process left", async () => {
     await h.sm.send(new CreateTrainingJobCommand(trainingRequest("slow-stop", { AlgorithmSpecification: { TrainingImage: IMAGES.slow, TrainingInputMode: "File" } })));
     await until(async () => (await describeJob("slow-stop")).SecondaryStatus === "Training" || undefined, 20_000, "Training");
@@ -278,7 +288,7 @@ describe("training jobs", () => {
     expect(pages).toEqual([["list-c", "list-a"], ["list-b"]]);
 
     const failed = await h.sm.send(new ListTrainingJobsCommand({ StatusEquals: "Failed", MaxResults: 100 }));
-    expect(failed.TrainingJobSummaries!.map((s) => s.TrainingJobName).sort()).toEqual(["fail-client", "fail-plain", "fail-silent"]);
+    expect(failed.TrainingJobSummaries!.map((s) => s.TrainingJobName).sort()).toEqual(["builtin-ic", "fail-client", "fail-plain", "fail-silent"]);
     const later = await h.sm.send(new ListTrainingJobsCommand({ CreationTimeAfter: new Date(Date.now() + 60_000) }));
     expect(later.TrainingJobSummaries).toEqual([]);
 

@@ -79,6 +79,8 @@ export class EndpointManager {
         variant.container = await this.startContainer(name, v, variant, live);
         live.variants.set(v.variantName, variant);
       }
+      // A delete or shutdown that came while the last container started owns the record now.
+      live.abort.signal.throwIfAborted();
       this.update(name, (r) => {
         r.status = "InService";
         delete r.failureReason;
