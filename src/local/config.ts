@@ -242,11 +242,23 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const stale = readPidText(file);
       const owner = livePid(dataDir);
       if (owner !== undefined) throw new DataDirInUseError(dataDir, owner);
-      fs.rmSync(file, { force: true });
-      removeServerInfo(dataDir);
+      // Remove only the stale file we looked at, not one a concurrent start has just written.
+      if (readPidText(file) === stale) {
+        fs.rmSync(file, { force: true });
+        removeServerInfo(dataDir);
+      }
     }
   }
   throw new Error(`could not lock ${dataDir}: server.pid keeps appearing; is another local SageMaker starting?`);
+}
+
+function readPidText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }

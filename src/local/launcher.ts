@@ -103,7 +103,7 @@ export async function ensureLocalServer(opts: LauncherOptions = {}): Promise<Loc
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     const info = await readLocalServerInfo({ dataDir: settings.dataDir });
-    if (info) return Object.assign(info, { started: exitCode === undefined });
+    if (info) return Object.assign(info, { started: info.pid === child.pid });
     // Lost a race with another start: wait for that server instead.
     if (exitCode !== undefined && exitCode !== EXIT_DATA_DIR_IN_USE) {
       throw new Error(`the local SageMaker did not start (exit code ${exitCode}). Its log (${logFile}) ends with:\n${tail(logFile, 20)}`);
