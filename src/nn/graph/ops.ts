@@ -4,7 +4,7 @@
  * works with and shape errors surface while building, not at run time.
  */
 import type { Attr, Dim, ElemType } from "../onnx/model";
-import { GraphBuilder, NCHWC_DOMAIN, type Value } from "./builder";
+import { GraphBuilder, MS_DOMAIN, NCHWC_DOMAIN, type Value } from "./builder";
 
 export function numel(shape: readonly Dim[]): number {
   return shape.reduce<number>((a, d) => {
@@ -178,6 +178,14 @@ export class Ops {
     const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];
     return this.one("Gather", [data, indices], data.type, shape, { axis: { i: axis } });
   }
+  /**
+   * GatherElements: output[i] = data[indices[i]] along `axis`. For gathering
+   * single elements ONNX Runtime's GatherElements is about 5x faster than its
+   * Gather, which copies each element with its own memcpy.
+   */
+  gatherElements(data: Value, indices: Value, axis: number): Value {
+    return this.one("GatherElements", [data, indices], data.type, indices.shape, { axis: { i: axis } });
+  }
   scatterElementsAdd(data: Value, indices: Value, updates: Value, axis: number): Value {
     return this.one("ScatterElements", [data, indices, updates], data.type, data.shape, { axis: { i: axis }, reduction: { s: "add" } });
   }
@@ -195,6 +203,16 @@ export class Ops {
     }
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
     return this.one("MatMul", [a, b], a.type, [...batch, m, n]);
+  }
+  /** com.microsoft FusedMatMul: MatMul with either operand's last two axes transposed. */
+  fusedMatmul(a: Value, b: Value, opts: { transA?: boolean; transB?: boolean }): Value {
+    const t = (v: Value, trans?: boolean) => (trans ? [...v.shape.slice(0, -2), v.shape[v.shape.length - 1], v.shape[v.shape.length - 2]] : [...v.shape]);
+    const sa = t(a, opts.transA);
+    const sb = t(b, opts.transB);
+    if (sa[sa.length - 1] !== sb[sb.length - 2]) throw new Error(`fusedMatmul: [${sa}] x [${sb}] inner dims differ`);
+    const batch = broadcastShapes(sa.slice(0, -2), sb.slice(0, -2));
+    const attrs: Record<string, Attr> = { transA: { i: opts.transA ? 1 : 0 }, transB: { i: opts.transB ? 1 : 0 } };
+    return this.one("FusedMatMul", [a, b], a.type, [...batch, sa[sa.length - 2], sb[sb.length - 1]], attrs, MS_DOMAIN);
   }
   gemm(a: Value, b: Value, c: Value | null, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
     const m = opts.transA ? a.shape[1] : a.shape[0];
@@ -273,6 +291,9 @@ export class Ops {
   }
   reorderOutput(x: Value, channels: number): Value {
     return this.one("ReorderOutput", [x], "float", [x.shape[0], channels, ...x.shape.slice(2)], { channels: { i: channels } }, NCHWC_DOMAIN);
+  }
+  nchwcGlobalAveragePool(x: Value): Value {
+    return this.one("GlobalAveragePool", [x], "float", [x.shape[0], x.shape[1], 1, 1], {}, NCHWC_DOMAIN);
   }
   nchwcMaxPool(x: Value, geo: ConvGeometry): Value {
     return this.one("MaxPool", [x], "float", this.convOut(x, x.shape[1] as number, geo), this.convAttrs(geo), NCHWC_DOMAIN);

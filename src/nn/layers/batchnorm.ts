@@ -13,7 +13,7 @@
  *             dx = dz*A + x*B + C with per-channel A, B, C.
  */
 import type { Value } from "../graph/builder";
-import { affine, CHANNEL_REDUCE_AXES, withValue, type Act, type Ctx } from "./context";
+import { affine, channelSum, withValue, type Act, type Ctx } from "./context";
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.9;
@@ -37,8 +37,9 @@ export interface BnSaved {
 export function bnTrainForward(ctx: Ctx, x: Act, p: BnParams, relu: boolean): { y: Act; saved: BnSaved; runningMean: Value; runningVar: Value } {
   const { o } = ctx;
   const count = ctx.n * x.h * x.w;
-  const mean = o.reduceMean(x.v, CHANNEL_REDUCE_AXES);
-  const meanSq = o.mul(o.reduceSumSquare(x.v, CHANNEL_REDUCE_AXES), ctx.g.scalar(1 / count));
+  const inv = ctx.g.scalar(1 / count);
+  const mean = o.mul(channelSum(ctx, x), inv);
+  const meanSq = o.mul(channelSum(ctx, x, true), inv);
   // E[x^2] - E[x]^2 can round slightly below zero when the variance is tiny.
   const variance = o.relu(o.sub(meanSq, o.mul(mean, mean)));
   const invstd = o.reciprocal(o.sqrt(o.add(variance, ctx.g.scalar(BN_EPS))));
@@ -69,14 +70,14 @@ export function bnBackward(ctx: Ctx, s: BnSaved, dy: Act): { dx: Act; dgamma: Va
   const { o, g } = ctx;
   const count = ctx.n * s.x.h * s.x.w;
   const dz = s.relu ? reluBackward(ctx, s.y, dy) : dy;
-  const sumDz = o.reduceSum(dz.v, CHANNEL_REDUCE_AXES);
-  const sumDzX = o.reduceSum(o.mul(dz.v, s.x.v), CHANNEL_REDUCE_AXES);
+  const sumDz = channelSum(ctx, dz);
+  const sumDzX = channelSum(ctx, withValue(dz, o.mul(dz.v, s.x.v)));
   const sumDzXc = o.sub(sumDzX, o.mul(s.mean, sumDz));
   const dgamma = o.mul(sumDzXc, s.invstd);
   // dx = scale * (dz - sumDz/M - (x-mean) * invstd^2 * sumDzXc/M)
   const a = s.scale;
   const b = o.neg(o.mul(o.mul(a, s.invstd), o.mul(dgamma, g.scalar(1 / count))));
   const c = o.sub(o.neg(o.mul(a, o.mul(sumDz, g.scalar(1 / count)))), o.mul(s.mean, b));
-  const dx = affine(ctx, s.x, b, c, { sum: o.mul(dz.v, a) });
+  const dx = affine(ctx, s.x, b, c, { sum: affine(ctx, dz, a, null).v });
   return { dx, dgamma, dbeta: sumDz };
 }

@@ -46,8 +46,18 @@ export interface Act {
   plain: boolean;
 }
 
-/** Axes reduced by per-channel statistics: N, H, W in both views. */
-export const CHANNEL_REDUCE_AXES = [0, 2, 3];
+/**
+ * Per-channel sum over N, H, W (of x, or of x squared), in the layout's
+ * per-channel shape. Reduced in two steps, first over H*W then over N: each
+ * step hits one of ONNX Runtime's fast reduction patterns, while reducing the
+ * non-adjacent axes N, H, W at once takes its generic path (about 5x slower).
+ */
+export function channelSum(ctx: Ctx, x: Act, square = false): Value {
+  const { o } = ctx;
+  const view = ctx.fast ? o.reshape(x.v, [0, x.c / ctx.block, x.h * x.w, ctx.block]) : o.reshape(x.v, [0, x.c, x.h * x.w]);
+  const spatial = square ? o.reduceSumSquare(view, [2]) : o.reduceSum(view, [2]);
+  return o.reshape(o.reduceSum(spatial, [0]), channelParamShape(ctx.layout, x.c));
+}
 
 export function actShape(ctx: Ctx, c: number, h: number, w: number): Dim[] {
   if (!ctx.fast) return [ctx.batch, c, h, w];
@@ -81,14 +91,14 @@ export function withValue(a: Act, v: Value): Act {
  * fast: a 1x1 depthwise NCHWc conv (weights = scale, bias = shift) does the
  * same in the blocked layout, with the sum and the ReLU fused into the kernel.
  */
-export function affine(ctx: Ctx, x: Act, scale: Value, shift: Value, opts: { relu?: boolean; sum?: Value } = {}): Act {
+export function affine(ctx: Ctx, x: Act, scale: Value, shift: Value | null, opts: { relu?: boolean; sum?: Value } = {}): Act {
   const { g, o } = ctx;
   if (!ctx.fast) {
     const c = x.c;
     const vec = (v: Value) => o.reshape(v, [c]);
     const zeros = g.cachedConstant(`zeros:${c}`, () => g.constant(new Float32Array(c), "float", [c], "zeros"));
     const ones = g.cachedConstant(`ones:${c}`, () => g.constant(new Float32Array(c).fill(1), "float", [c], "ones"));
-    let y = g.node("BatchNormalization", [x.v, vec(scale), vec(shift), zeros, ones], [{ type: "float", shape: x.v.shape }], {
+    let y = g.node("BatchNormalization", [x.v, vec(scale), shift ? vec(shift) : zeros, zeros, ones], [{ type: "float", shape: x.v.shape }], {
       epsilon: { f: 0 },
     })[0];
     if (opts.sum) y = o.add(y, opts.sum);
@@ -97,7 +107,7 @@ export function affine(ctx: Ctx, x: Act, scale: Value, shift: Value, opts: { rel
   }
   const c = x.c;
   const w = o.reshape(scale, [c, 1, 1, 1]);
-  const b = o.reshape(shift, [c]);
+  const b = shift ? o.reshape(shift, [c]) : null;
   const x4 = to4d(ctx, x);
   const inputs = opts.sum ? [x4, w, b, o.reshape(opts.sum, [0, c, x.h, x.w])] : [x4, w, b];
   const attrs: Record<string, import("../onnx/model").Attr> = {

@@ -28,7 +28,7 @@ export interface ConvSpec {
 }
 
 /** Largest im2col matrix (elements) built at once; larger ones are split by batch chunks. */
-export const COL_BUDGET = 8 * 1024 * 1024;
+export const COL_BUDGET = 1024 * 1024;
 
 export function geometry(s: ConvSpec): ConvGeometry {
   return { kernel: [s.k, s.k], strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad] };
@@ -124,50 +124,80 @@ function flippedWeights(ctx: Ctx, w: Value, s: ConvSpec): Value {
     }
     return g.constant(data, "int32", [n], "flip_idx");
   });
-  return o.reshape(o.gather(o.reshape(w, [-1]), idx, 0), [s.cin, s.cout, s.k, s.k]);
+  return o.reshape(o.gatherElements(o.reshape(w, [-1]), idx, 0), [s.cin, s.cout, s.k, s.k]);
 }
 
 /**
  * dW[o, (c,kh,kw)] = sum over (n, ho, wo) of dY[n, o, ho, wo] * Xpad[n, c, ho*s+kh-p, wo*s+kw-p].
- * portable: Gemm(dY^T as [O, NP], col [K, NP], transB) -> [O, K] = OIHW.
- * fast: MatMul(col [K, NP], dY as [O/b, NP, b]) -> [O/b, K, b] = OIHWBiBo (K ordered c-block, kh, kw, c-lane) or OIHWBo.
  */
 function weightGrad(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
+  return ctx.fast && !x.plain ? weightGradBlocked(ctx, x, dy, s) : weightGradPlain(ctx, x, dy, s);
+}
+
+/**
+ * NCHW input: col [K, NP] gathered element by element (K = c, kh, kw), then
+ * portable: Gemm(dY^T as [O, NP], col, transB) -> [O, K] = OIHW;
+ * fast (the image conv): MatMul(col, dY as [O/b, NP, b]) -> [O/b, K, b] = OIHWBo.
+ */
+function weightGradPlain(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   const { g, o } = ctx;
   const n = ctx.n;
-  const b = ctx.fast ? ctx.block : 1;
-  const plain = !ctx.fast || x.plain;
+  const b = ctx.block;
   const p = dy.h * dy.w;
   const kSize = s.cin * s.k * s.k;
   const perSample = x.c * x.h * x.w;
   // One zero slot after each sample's data: the target of every out-of-image tap.
   const x2 = o.pad(o.reshape(x.v, [n, perSample]), [0, 0, 0, 1]);
   const chunk = chunkSize(n, kSize * p);
-  // dY with the batch next to positions: [O, N, P] (portable) or [O/b, N, P*b] (fast); a move of contiguous rows.
-  const dyT = ctx.fast ? o.transpose(o.reshape(dy.v, [n, s.cout / b, p * b]), [1, 0, 2]) : o.transpose(o.reshape(dy.v, [n, s.cout, p]), [1, 0, 2]);
-  const key = `im2col:${x.c}:${x.h}:${x.w}:${s.k}:${s.stride}:${s.pad}:${b}:${plain}:${chunk}`;
-  const idx = g.cachedConstant(key, () =>
-    g.constant(
-      im2colIndices({ c: x.c, h: x.h, w: x.w, ho: dy.h, wo: dy.w, k: s.k, stride: s.stride, pad: s.pad }, chunk, plain ? 1 : b),
-      "int32",
-      [kSize, chunk * p],
-      "im2col_idx",
-    ),
+  const dyT = o.transpose(o.reshape(dy.v, [n, s.cout / b, p * b]), [1, 0, 2]);
+  const geo = { c: x.c, h: x.h, w: x.w, ho: dy.h, wo: dy.w, k: s.k, stride: s.stride, pad: s.pad };
+  const idx = g.cachedConstant(`im2col:${JSON.stringify(geo)}:${chunk}`, () =>
+    g.constant(im2colIndices(geo, chunk), "int32", [kSize * chunk * p], "im2col_idx"),
   );
   let acc: Value | null = null;
   const parts: Value[] = [];
   for (let n0 = 0; n0 < n; n0 += chunk) {
     const rows = chunk === n ? x2 : o.slice(x2, [n0], [n0 + chunk], [0]);
-    const col = o.gather(o.reshape(rows, [-1]), idx, 0);
+    const col = o.reshape(o.gatherElements(o.reshape(rows, [-1]), idx, 0), [kSize, chunk * p]);
     const dyc = chunk === n ? dyT : o.slice(dyT, [n0], [n0 + chunk], [1]);
-    if (ctx.fast) {
-      parts.push(o.matmul(col, o.reshape(dyc, [s.cout / b, chunk * p, b])));
-    } else {
-      acc = o.gemm(o.reshape(dyc, [s.cout, chunk * p]), col, acc, { transB: true });
-    }
+    if (ctx.fast) parts.push(o.matmul(col, o.reshape(dyc, [s.cout / b, chunk * p, b])));
+    else acc = o.gemm(o.reshape(dyc, [s.cout, chunk * p]), col, acc, { transB: true });
   }
-  const dw = ctx.fast ? o.sum(parts) : (acc as Value);
-  return o.reshape(dw, [s.cout, s.cin, s.k, s.k]);
+  return o.reshape(ctx.fast ? o.sum(parts) : (acc as Value), [s.cout, s.cin, s.k, s.k]);
+}
+
+/**
+ * Blocked input: the b channel lanes of one pixel are contiguous, so im2col
+ * gathers whole rows of b floats: col [NP, K] with K = (c-block, kh, kw, lane).
+ * One Gemm(col^T, dY as [NP, O]) gives [K, O]; moving the output-channel
+ * blocks out (rows of b floats) turns it into [O/b, K, b], which is exactly
+ * the OIHWBiBo weight format.
+ */
+function weightGradBlocked(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
+  const { g, o } = ctx;
+  const n = ctx.n;
+  const b = ctx.block;
+  const p = dy.h * dy.w;
+  const outer = (s.cin / b) * s.k * s.k;
+  const rowsPerSample = (x.c / b) * x.h * x.w;
+  // One zero row after each sample's rows: the target of every out-of-image tap.
+  const x3 = o.pad(o.reshape(x.v, [n, rowsPerSample, b]), [0, 0, 0, 0, 1, 0]);
+  const chunk = chunkSize(n, outer * b * p);
+  // dY as [NP, O]: output-channel blocks moved next to their lanes (rows of b floats).
+  const dyM = o.reshape(o.transpose(o.reshape(dy.v, [n, s.cout / b, p, b]), [0, 2, 1, 3]), [n * p, s.cout]);
+  const geo = { c: x.c / b, h: x.h, w: x.w, ho: dy.h, wo: dy.w, k: s.k, stride: s.stride, pad: s.pad };
+  const idx = g.cachedConstant(`im2row:${JSON.stringify(geo)}:${chunk}`, () =>
+    g.constant(im2rowIndices(geo, chunk), "int32", [chunk * p, outer], "im2row_idx"),
+  );
+  let acc: Value | null = null;
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const rows = o.reshape(chunk === n ? x3 : o.slice(x3, [n0], [n0 + chunk], [0]), [-1, b]);
+    const col = o.reshape(o.gather(rows, idx, 0), [chunk * p, outer * b]);
+    const dyc = chunk === n ? dyM : o.slice(dyM, [n0 * p], [(n0 + chunk) * p], [0]);
+    acc = o.gemm(col, dyc, acc, { transA: true });
+  }
+  const blocked = o.transpose(o.reshape(acc as Value, [outer * b, s.cout / b, b]), [1, 0, 2]);
+  return o.reshape(blocked, [s.cout, s.cin, s.k, s.k]);
 }
 
 /** Largest divisor of the batch whose im2col matrix fits COL_BUDGET. */
@@ -188,39 +218,66 @@ interface Im2colGeometry {
 }
 
 /**
- * Gather indices [K, chunk*P] into a chunk of samples laid out [chunk, C*H*W + 1]
- * (blocked [C/b, H, W, b] per sample when b > 1); the last slot of each sample is zero.
- * K runs over (c-block, kh, kw, c-lane) -- for b = 1 simply (c, kh, kw).
+ * Gather indices [K, chunk*P] (K = c, kh, kw) into a chunk of NCHW samples
+ * laid out [chunk, C*H*W + 1]; the last slot of each sample is zero.
  */
-export function im2colIndices(geo: Im2colGeometry, chunk: number, b: number): Int32Array {
-  const { c, h, w, ho, wo, k, stride, pad } = geo;
+export function im2colIndices(geo: Im2colGeometry, chunk: number): Int32Array {
+  const { c, h, w, ho, wo, k } = geo;
   const perSample = c * h * w + 1;
   if (chunk * perSample > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
   const p = ho * wo;
-  const cols = chunk * p;
-  const out = new Int32Array(c * k * k * cols);
-  const blocks = c / b;
-  let row = 0;
-  for (let cb = 0; cb < blocks; cb++) {
+  const out = new Int32Array(c * k * k * chunk * p);
+  let at = 0;
+  for (let ci = 0; ci < c; ci++) {
     for (let kh = 0; kh < k; kh++) {
       for (let kw = 0; kw < k; kw++) {
-        for (let bi = 0; bi < b; bi++) {
-          const base = row * cols;
-          for (let n = 0; n < chunk; n++) {
-            const sample = n * perSample;
-            for (let oy = 0; oy < ho; oy++) {
-              const y = oy * stride - pad + kh;
-              for (let ox = 0; ox < wo; ox++) {
-                const xx = ox * stride - pad + kw;
-                const inside = y >= 0 && y < h && xx >= 0 && xx < w;
-                out[base + n * p + oy * wo + ox] = sample + (inside ? ((cb * h + y) * w + xx) * b + bi : perSample - 1);
-              }
-            }
-          }
-          row++;
+        for (let n = 0; n < chunk; n++) {
+          forEachTap(geo, kh, kw, (inside, y, xx) => {
+            out[at++] = n * perSample + (inside ? (ci * h + y) * w + xx : perSample - 1);
+          });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * Gather indices [chunk*P, C/b * k * k] of rows (b lanes each) into a chunk of
+ * blocked samples laid out [chunk, C/b*H*W + 1, b]; the last row of each
+ * sample is zero. `geo.c` counts channel blocks.
+ */
+export function im2rowIndices(geo: Im2colGeometry, chunk: number): Int32Array {
+  const { c, h, w, ho, wo, k } = geo;
+  const perSample = c * h * w + 1;
+  if (chunk * perSample > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
+  const p = ho * wo;
+  const outer = c * k * k;
+  const out = new Int32Array(chunk * p * outer);
+  for (let cb = 0; cb < c; cb++) {
+    for (let kh = 0; kh < k; kh++) {
+      for (let kw = 0; kw < k; kw++) {
+        const col = (cb * k + kh) * k + kw;
+        for (let n = 0; n < chunk; n++) {
+          let pos = n * p;
+          forEachTap(geo, kh, kw, (inside, y, xx) => {
+            out[pos++ * outer + col] = n * perSample + (inside ? (cb * h + y) * w + xx : perSample - 1);
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Calls back for every output position (row-major) with the input pixel tap (kh, kw) reads. */
+function forEachTap(geo: Im2colGeometry, kh: number, kw: number, fn: (inside: boolean, y: number, x: number) => void): void {
+  const { h, w, ho, wo, stride, pad } = geo;
+  for (let oy = 0; oy < ho; oy++) {
+    const y = oy * stride - pad + kh;
+    for (let ox = 0; ox < wo; ox++) {
+      const xx = ox * stride - pad + kw;
+      fn(y >= 0 && y < h && xx >= 0 && xx < w, y, xx);
+    }
+  }
 }

@@ -54,7 +54,8 @@ export function maxPoolBackward(ctx: Ctx, s: MaxPoolSaved, dy: Act): Act {
 /** [N, C] means over H, W; in the blocked layout [N, C/b, 1, 1, b] is already [N, C] in channel order. */
 export function globalAvgPoolForward(ctx: Ctx, x: Act): Value {
   const { o } = ctx;
-  const pooled = o.reduceMean(x.v, [2, 3]);
+  const x4 = to4d(ctx, x);
+  const pooled = ctx.fast ? o.nchwcGlobalAveragePool(x4) : o.globalAveragePool(x4);
   return o.reshape(pooled, [0, x.c]);
 }
 
