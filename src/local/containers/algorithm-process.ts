@@ -46,7 +46,7 @@ export class AlgorithmProcess {
   private killed = false;
 
   private constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     private readonly pgid: number,
     private readonly records: ProcessRecords,
   ) {
