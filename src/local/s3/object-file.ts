@@ -53,10 +53,10 @@ export class PendingObject {
     let batched = 0;
     const flush = async () => {
       if (batched === 0) return;
-      const data = batch.length === 1 ? batch[0] : Buffer.concat(batch);
+      const buffers = batch;
       batch = [];
       batched = 0;
-      await wrapFs(() => this.fh.write(data, 0, data.length));
+      await wrapFs(() => this.fh.writev(buffers));
     };
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
       const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;

@@ -132,11 +132,12 @@ describe("atomic objects", () => {
 
   it("answers a full disk (ENOSPC) with an S3 error and stores nothing", async () => {
     const probe = await fs.promises.open(__filename, "r");
-    const fileHandleProto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    const fileHandleProto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown>; writev: (...args: unknown[]) => Promise<unknown> };
     await probe.close();
-    const spy = vi.spyOn(fileHandleProto, "write").mockImplementation(async () => {
+    const noSpace = async () => {
       throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
-    });
+    };
+    const spies = [vi.spyOn(fileHandleProto, "write").mockImplementation(noSpace), vi.spyOn(fileHandleProto, "writev").mockImplementation(noSpace)];
     const once = new S3Client({ ...srv.clientConfig, maxAttempts: 1 });
     try {
       const err = await failureOf(once.send(new PutObjectCommand({ Bucket: bucket, Key: "no-space", Body: Buffer.alloc(100_000, 1) })));
@@ -144,7 +145,7 @@ describe("atomic objects", () => {
       expect(err.name).toBe("InsufficientStorage");
       expect(err.message).toContain("ENOSPC");
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
       once.destroy();
     }
     expect(filesUnder(tmpDir())).toEqual([]);

@@ -148,6 +148,15 @@ describe("payload checks", () => {
     expect(err.name).toBe("MetadataTooLarge");
   });
 
+  it("creates only if absent with If-None-Match: *", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "once", Body: "first", IfNoneMatch: "*" }));
+    const again = await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "once", Body: "second", IfNoneMatch: "*" })));
+    expect(again.name).toBe("PreconditionFailed");
+    expect(again.$metadata.httpStatusCode).toBe(412);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "once" }));
+    expect(await got.Body!.transformToString()).toBe("first");
+  });
+
   it("stores an empty object", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "empty", Body: "" }));
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "empty" }));
