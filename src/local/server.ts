@@ -323,20 +323,27 @@ function json(status: number, value: unknown): ServiceResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value) };
 }
 
-async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | "too-large"> {
+/** The whole body, or "too-large" as soon as it passes `max` (the rest is drained, not cut, so the refusal reaches the client). */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | "too-large"> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > max) {
     req.resume();
-    return "too-large";
+    return Promise.resolve("too-large");
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return "too-large";
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      if (size > max) return;
+      size += chunk.length;
+      if (size > max) resolve("too-large");
+      else chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (size <= max) resolve(Buffer.concat(chunks));
+    });
+    req.on("error", reject);
+  });
 }
 
 /** Writes the response; returns the bytes of body sent. */

@@ -106,6 +106,23 @@ describe("JSON services behind the server", () => {
     rt.destroy();
   });
 
+  it("refuses an oversized body sent without Content-Length (chunked) the same way, and answers it", async () => {
+    const before = seen.length;
+    const body = Buffer.alloc(4096, 0x61);
+    const signed = await sign(srv, "sagemaker", { method: "POST", path: "/endpoints/e/invocations", headers: { "content-type": "application/json" }, body });
+    const headers = { ...signed.headers, "transfer-encoding": "chunked" } as Record<string, string>;
+    delete headers["content-length"];
+    const res = await send(srv, { ...signed, headers });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.text).__type).toBe("ValidationError");
+    expect(seen.length).toBe(before);
+  });
+
+  it("refuses oversized request headers (431) before anything else", async () => {
+    const res = await send(srv, { method: "GET", path: "/", headers: { host: hostOf(srv), "x-big": "h".repeat(20_000) } });
+    expect(res.status).toBe(431);
+  });
+
   it("answers UnknownServiceException for a signing name it does not serve and UnknownOperationException for an unmatched request", async () => {
     const ec2 = await send(srv, await sign(srv, "ec2", { method: "POST", path: "/", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=DescribeInstances" }));
     expect(ec2.status).toBe(400);
