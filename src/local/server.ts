@@ -162,7 +162,8 @@ async function listenAndServe(p: Parts): Promise<LocalServer> {
       const presigned = auth?.presigned ?? /(^|&)x-amz-(signature|algorithm)=/i.test(rawQuery);
       result = toErrorResponse(err, protocol, signingName, requestId, method, presigned);
     }
-    const bytesIn = Number(headers["content-length"] ?? 0) || 0;
+    // Declared, not counted: counting would need a listener on the body that changes how it flows.
+    const bytesIn = Number(headers["x-amz-decoded-content-length"] ?? headers["content-length"] ?? 0) || 0;
     const bytesOut = await send(req, res, result, requestId);
     logs.request({
       requestId,

@@ -76,6 +76,6 @@ export function renderError(
 
 /** An unexpected failure, as AWS reports one: no internals in the message, the request id to find them in the log. */
 export function internalError(protocol: Protocol): AwsError {
-  const code = protocol === "s3" ? "InternalError" : protocol === "query" ? "InternalFailure" : "InternalFailure";
+  const code = protocol === "s3" ? "InternalError" : "InternalFailure";
   return new AwsError(code, "We encountered an internal error. Please try again. (Details are in the local server's logs/server.log under this request id.)", 500);
 }
