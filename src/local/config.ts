@@ -107,14 +107,10 @@ export function loadOrCreateIdentity(dataDir: string): LocalIdentity {
       secretAccessKey: randomChars(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
       accountId: DEFAULT_ACCOUNT_ID,
     };
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(identity, null, 2) + "\n", { mode: 0o600 });
     try {
-      fs.linkSync(tmp, file);
+      createComplete(file, JSON.stringify(identity, null, 2) + "\n");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    } finally {
-      fs.unlinkSync(tmp);
     }
   }
   return readIdentity(file);
@@ -227,7 +223,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   const file = pidFile(dataDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+      createComplete(file, `${process.pid}\n`);
       let released = false;
       return {
         release: () => {
@@ -260,5 +256,20 @@ function readPidText(file: string): string | undefined {
     return fs.readFileSync(file, "utf8");
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Creates `file` with `text` only if it does not exist (EEXIST otherwise).
+ * Linking a fully written temp file means no reader ever sees the file empty,
+ * which a concurrent start would take for a stale lock.
+ */
+function createComplete(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }

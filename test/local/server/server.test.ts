@@ -167,7 +167,9 @@ describe("JSON services behind the server", () => {
 describe("server settings and data directory", () => {
   it("refuses any host but 127.0.0.1", async () => {
     expect(() => resolveSettings({ host: "0.0.0.0" })).toThrow(/listens on 127\.0\.0\.1 only/);
-    await expect(startServer({ host: "localhost", port: 0, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), "lsm-host-")) })).rejects.toThrow(/127\.0\.0\.1/);
+    const dataDir = path.join(os.tmpdir(), `lsm-host-${process.pid}-${Date.now()}`);
+    await expect(startServer({ host: "localhost", port: 0, dataDir })).rejects.toThrow(/127\.0\.0\.1/);
+    expect(fs.existsSync(dataDir)).toBe(false);
   });
 
   it("refuses invalid ports and regions, naming the setting", () => {
@@ -204,6 +206,25 @@ describe("server settings and data directory", () => {
       await srv.stop();
     }
   });
+
+  it("lets exactly one of several processes racing for a data directory take it", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lsm-race-"));
+    const script = `
+      const { acquireDataDirLock } = require(${JSON.stringify(path.resolve(__dirname, "../../../src/local/config.ts"))});
+      try { const lock = acquireDataDirLock(${JSON.stringify(dataDir)}); console.log("got"); setTimeout(() => lock.release(), 1500); }
+      catch (e) { console.log(e.name); }`;
+    const { execFile } = await import("node:child_process");
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        new Promise<string>((resolve, reject) =>
+          execFile(process.execPath, ["--import", "tsx", "-e", script], { cwd: path.resolve(__dirname, "../../..") }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === "got")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "DataDirInUseError")).toHaveLength(5);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
 
   it("replaces a stale pid file left by a dead process", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "lsm-stale-"));
