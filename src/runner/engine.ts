@@ -266,7 +266,8 @@ class CellLoop {
         exec = await executeCode(this.session, cell.source, collector, {
           timeoutMs: this.opts.executionTimeoutSec ? this.opts.executionTimeoutSec * 1000 : null,
           interruptGraceMs: (this.opts.interruptGraceSec ?? 5) * 1000,
-          iopubTimeoutMs: 4000,
+          // nbclient waits 4 s; a loaded machine can delay IOPub more than that.
+          iopubTimeoutMs: 15_000,
           signal: this.opts.signal,
           onChange: () => (dirty = true),
         });
@@ -278,6 +279,9 @@ class CellLoop {
     }
     cell.execution_count = exec.executionCount;
     cell.metadata.execution = exec.timing;
+    if (exec.idleMissing) {
+      this.emit({ type: "warning", message: `Cell ${index}: the kernel replied but never reported idle on IOPub; outputs it sent later are not recorded.` });
+    }
     if (exec.status === "ok") return { failed: false, expectedError: false, kernelGone: null };
     this.lastErrorAt = Date.now();
 

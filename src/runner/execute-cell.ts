@@ -17,6 +17,8 @@ export interface CellExecution {
   timing: Record<string, string>;
   /** The kernel sent `error` on IOPub itself (tslab never does). */
   kernelSentError: boolean;
+  /** The kernel replied but its idle status never came: outputs sent later are missing. */
+  idleMissing: boolean;
   /** After a timeout: the kernel ignored the interrupt and must be stopped. */
   unresponsive: boolean;
   exit?: KernelExit;
@@ -73,6 +75,7 @@ export async function executeCode(session: KernelSession, code: string, outputs:
     timing,
     kernelSentError,
     unresponsive: false,
+    idleMissing: false,
     ...extra,
   });
 
@@ -103,10 +106,11 @@ export async function executeCode(session: KernelSession, code: string, outputs:
     // Outputs may still be in flight on IOPub after the reply.
     const afterReply = await waitFor(idle.then(() => replyMsg), kernel.exited, opts.iopubTimeoutMs, opts.signal);
     if (afterReply.kind === "exited") return result("dead", { exit: afterReply.exit });
+    const idleMissing = afterReply.kind === "timeout";
     const count = typeof content.execution_count === "number" ? content.execution_count : null;
-    if (timedOut) return result("timeout", { executionCount: count });
+    if (timedOut) return result("timeout", { executionCount: count, idleMissing });
     const status = content.status === "ok" ? "ok" : content.status === "abort" || content.status === "aborted" ? "abort" : "error";
-    return result(status, { executionCount: count });
+    return result(status, { executionCount: count, idleMissing });
   } finally {
     stopListening();
     outputs.finish();

@@ -54,4 +54,17 @@ describe("process clean-up", () => {
     expect(interrupted.metadata.papermill.status).toBe("failed");
     expect(nb.cells[0].metadata.tags).toEqual(["papermill-error-cell-tag"]);
   });
+
+  it("after the runner is killed outright (SIGKILL): the kernel follows its parent and stops its group", async () => {
+    const dir = tempDir();
+    const pidFile = path.join(dir, "pids");
+    const run = startCli([fixture("spawns-child.ipynb"), path.join(dir, "out.ipynb")], {
+      env: isolatedEnv(dir, { RUN_NOTEBOOK_PIDFILE: pidFile, RUN_NOTEBOOK_HOLD_MS: "60000" }),
+    });
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").includes(" "), 30_000, "the notebook to start its child");
+    const { kernel, child } = pids(pidFile);
+    run.kill("SIGKILL");
+    expect((await run.done).signal).toBe("SIGKILL");
+    await waitFor(() => !isAlive(kernel) && !isAlive(child), 10_000, "the orphaned kernel and its child to stop");
+  });
 });

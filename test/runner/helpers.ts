@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { afterAll } from "vitest";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURES = path.join(ROOT, "test", "fixtures", "notebooks");
@@ -12,8 +13,16 @@ export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
+const created: string[] = [];
+// Registered once per test file (each file evaluates this module afresh).
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = "runner-test-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** An environment where Jupyter paths point into `dir`, so nothing reads or writes the user's home. */

@@ -100,7 +100,7 @@ describe("run-notebook parameters and options", () => {
     const result = await runCli([fixture("no-parameters.ipynb"), out, "-p", "answer", "42", "--log-output"], { env: isolatedEnv(dir) });
     expect(result.code, result.stderr).toBe(0);
     // --log-output echoes cell output as it arrives, and turns the progress lines off.
-    expect(result.stdout).toBe("answer=42 (number)\n");
+    expect(result.stdout, result.stderr).toBe("answer=42 (number)\n");
     expect(result.stderr).not.toContain("Executing cell");
     expect(result.stderr).toContain("Warning: Input notebook does not contain a cell with tag 'parameters'");
     const nb = readJson(out);
