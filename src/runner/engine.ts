@@ -95,23 +95,24 @@ const MAX_ABORT_RETRIES = 3;
 export async function executeNotebook(opts: ExecuteNotebookOptions): Promise<ExecuteNotebookResult> {
   const emit = opts.onEvent ?? (() => undefined);
   const nb = opts.notebook ? parseNotebook(structuredClone(opts.notebook), opts.inputPath) : readNotebook(opts.inputPath);
+  // --prepare-only needs no kernel (papermill#262): the notebook's metadata then names the language.
+  const spec = opts.prepareOnly ? null : findKernelSpec(opts.kernelName ?? notebookKernelName(nb, opts.inputPath), { fallbacks: [tslabKernelSpec()] });
   const warnings = prepareNotebook(nb, {
     parameters: opts.parameters ?? {},
     inputPath: opts.inputPath,
     outputPath: opts.outputPath,
     reportMode: opts.reportMode,
+    language: spec ? spec.language : notebookLanguage(nb),
   });
   for (const message of warnings) emit({ type: "warning", message });
   const save = () => {
     if (opts.outputPath) writeNotebook(opts.outputPath, nb);
   };
-  if (opts.prepareOnly) {
+  if (!spec) {
     save();
     return { notebook: nb, status: "prepared", failure: null, exitCode: EXIT.ok, warnings };
   }
 
-  const kernelName = opts.kernelName ?? notebookKernelName(nb, opts.inputPath);
-  const spec = findKernelSpec(kernelName, { fallbacks: [tslabKernelSpec()] });
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
     throw new RunnerError(`--cwd ${cwd}: no such directory.`);
@@ -161,6 +162,12 @@ function exitCodeOf(status: RunStatus): number {
   if (status === "dead-kernel") return EXIT.deadKernel;
   if (status === "interrupted") return EXIT.sigint;
   return EXIT.failure;
+}
+
+function notebookLanguage(nb: Notebook): string {
+  const ks = nb.metadata.kernelspec as { language?: unknown } | undefined;
+  const li = nb.metadata.language_info as { name?: unknown } | undefined;
+  return typeof ks?.language === "string" ? ks.language : typeof li?.name === "string" ? li.name : "";
 }
 
 function notebookKernelName(nb: Notebook, where: string): string {

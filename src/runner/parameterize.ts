@@ -5,6 +5,7 @@
  * input/output paths, and removal of a previous run's error marks.
  */
 import { removeErrorMarkers } from "./error-markers";
+import { UsageError } from "./errors";
 import { hasTag, newCellId, type CodeCell, type Notebook } from "./notebook";
 import { notebookPapermill } from "./papermill-metadata";
 import type { Parameters } from "./parameters";
@@ -19,7 +20,11 @@ export interface PrepareOptions {
   inputPath: string | null;
   outputPath: string | null;
   reportMode?: boolean;
+  /** The kernel's language: the translator writes TypeScript (valid JavaScript too); "" = unknown, assumed TypeScript. */
+  language?: string;
 }
+
+const TRANSLATABLE = new Set(["", "typescript", "javascript"]);
 
 /** Prepares `nb` in place; returns papermill's warnings. */
 export function prepareNotebook(nb: Notebook, opts: PrepareOptions): string[] {
@@ -32,6 +37,10 @@ export function prepareNotebook(nb: Notebook, opts: PrepareOptions): string[] {
   pm.default_parameters = declared ? defaultParameters(declared) : {};
 
   if (Object.keys(opts.parameters).length > 0) {
+    const language = (opts.language ?? "").toLowerCase();
+    if (!TRANSLATABLE.has(language)) {
+      throw new UsageError(`No parameter translator for language '${opts.language}': run-notebook writes parameters as TypeScript (tslab) or JavaScript; run without parameters.`);
+    }
     if (paramsAt < 0) warnings.push("Input notebook does not contain a cell with tag 'parameters'");
     const injected = translateParameters(opts.parameters, declared);
     warnings.push(...injected.warnings);

@@ -102,6 +102,14 @@ describe("preparing a notebook (papermill's parameterize)", () => {
     expect(book.cells[0].source).toBe("// Parameters\nlet answer = 42;\n");
   });
 
+  it("refuses parameters for kernels whose language has no translator, as papermill does", () => {
+    const book = nb([code("x = 1", ["parameters"])]);
+    expect(() => prepareNotebook(book, { parameters: { x: 2 }, inputPath: null, outputPath: null, language: "python" })).toThrow(
+      /No parameter translator for language 'python'/,
+    );
+    expect(prepareNotebook(nb([code("let a = 1;", ["parameters"])]), { parameters: { a: 2 }, inputPath: null, outputPath: null, language: "javascript" })).toEqual([]);
+  });
+
   it("leaves the notebook's cells alone without parameters", () => {
     const book = nb([code("let a = 1;", ["parameters"]), code("a")]);
     prepareNotebook(book, { parameters: {}, inputPath: null, outputPath: null });
