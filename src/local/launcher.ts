@@ -103,7 +103,11 @@ export async function ensureLocalServer(opts: LauncherOptions = {}): Promise<Loc
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     const info = await readLocalServerInfo({ dataDir: settings.dataDir });
-    if (info) return Object.assign(info, { started: info.pid === child.pid });
+    if (info) {
+      // Another start won the race: ours must not take over later, when that server stops.
+      if (info.pid !== child.pid && exitCode === undefined && child.pid !== undefined) signal(child.pid, "SIGTERM");
+      return Object.assign(info, { started: info.pid === child.pid });
+    }
     // Lost a race with another start: wait for that server instead.
     if (exitCode !== undefined && exitCode !== EXIT_DATA_DIR_IN_USE) {
       throw new Error(`the local SageMaker did not start (exit code ${exitCode}). Its log (${logFile}) ends with:\n${tail(logFile, 20)}`);

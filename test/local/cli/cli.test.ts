@@ -138,6 +138,9 @@ describe("launcher API (used by the notebook helpers)", () => {
     expect([a.started, b.started].filter(Boolean).length).toBe(1);
     const info = await readLocalServerInfo({ dataDir });
     expect(info).toMatchObject({ pid: a.pid, endpoint: a.endpoint, accountId: "000000000000", dataDir });
+    // The losing start's process is gone too, so it cannot take over once the winner stops.
+    await waitUntil(() => serverProcessesFor(dataDir).length === 1);
+    expect(serverProcessesFor(dataDir)).toEqual([a.pid]);
     const stopped = await stopLocalServer({ dataDir });
     expect(stopped).toEqual({ stopped: true, pid: a.pid, forced: false });
     expect(await stopLocalServer({ dataDir })).toEqual({ stopped: false, forced: false });
@@ -164,3 +167,23 @@ describe("launcher API (used by the notebook helpers)", () => {
     }
   }, 60_000);
 });
+
+/** Pids of local-server processes started for `dataDir` (Linux /proc). */
+function serverProcessesFor(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (args.some((a) => a.endsWith("local-server.ts")) && args.includes(dataDir)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+}
