@@ -11,8 +11,8 @@
  *   rmsprop  n = gamma*n + (1-gamma)*g^2;  w -= lr*g/sqrt(n+eps)   (MXNet's non-centred form)
  */
 import type { OptimizerConfig } from "../api";
-import type { Value } from "../graph/builder";
-import type { Ops } from "../graph/ops";
+import { NCHWC_DOMAIN, type Value } from "../graph/builder";
+import type { Ctx } from "../layers/context";
 
 /** Names of the per-parameter state tensors an optimizer keeps. */
 export function stateSlots(cfg: OptimizerConfig): string[] {
@@ -58,50 +58,73 @@ export class OptimizerEmitter {
   private adamLr: Value | null = null;
 
   constructor(
-    private readonly o: Ops,
+    private readonly ctx: Ctx,
     private readonly cfg: OptimizerConfig,
     private readonly inputs: UpdateInputs,
   ) {}
 
   /** New parameter value and new state, in the order of stateSlots(). */
   update(w: Value, grad: Value, state: Value[], decay: boolean): { w: Value; state: Value[] } {
-    const { o, cfg } = this;
+    const { cfg } = this;
+    const o = this.ctx.o;
     const s = (v: number) => o.g.scalar(v);
-    const g = decay && cfg.weightDecay > 0 ? o.add(grad, o.mul(w, s(cfg.weightDecay))) : grad;
+    const ax = (x: Value, a: Value, sum?: Value) => this.axpy(x, a, sum);
+    const g = decay && cfg.weightDecay > 0 ? ax(w, s(cfg.weightDecay), grad) : grad;
     switch (cfg.kind) {
       case "sgd": {
-        if (cfg.momentum === 0) return { w: o.add(w, o.mul(g, this.minusLr())), state: [] };
-        const mom = o.add(o.mul(state[0], s(cfg.momentum)), o.mul(g, this.minusLr()));
-        return { w: o.add(w, mom), state: [mom] };
+        if (cfg.momentum === 0) return { w: ax(g, this.minusLr(), w), state: [] };
+        const mom = ax(state[0], s(cfg.momentum), ax(g, this.minusLr()));
+        return { w: ax(mom, s(1), w), state: [mom] };
       }
       case "nag": {
-        const mom = o.add(o.mul(state[0], s(cfg.momentum)), g);
-        const step = o.add(g, o.mul(mom, s(cfg.momentum)));
-        return { w: o.add(w, o.mul(step, this.minusLr())), state: [mom] };
+        const mom = ax(state[0], s(cfg.momentum), g);
+        const step = ax(mom, s(cfg.momentum), g);
+        return { w: ax(step, this.minusLr(), w), state: [mom] };
       }
       case "adam": {
-        const m = o.add(o.mul(state[0], s(cfg.beta1)), o.mul(g, s(1 - cfg.beta1)));
-        const v = o.add(o.mul(state[1], s(cfg.beta2)), o.mul(o.mul(g, g), s(1 - cfg.beta2)));
+        const m = ax(state[0], s(cfg.beta1), ax(g, s(1 - cfg.beta1)));
+        const v = ax(state[1], s(cfg.beta2), ax(o.mul(g, g), s(1 - cfg.beta2)));
         const denom = o.add(o.sqrt(v), s(cfg.eps));
-        return { w: o.add(w, o.mul(o.div(m, denom), this.minusAdamLr())), state: [m, v] };
+        return { w: ax(o.div(m, denom), this.minusAdamLr(), w), state: [m, v] };
       }
       case "rmsprop": {
-        const n = o.add(o.mul(state[0], s(cfg.gamma)), o.mul(o.mul(g, g), s(1 - cfg.gamma)));
+        const n = ax(state[0], s(cfg.gamma), ax(o.mul(g, g), s(1 - cfg.gamma)));
         const step = o.div(g, o.sqrt(o.add(n, s(cfg.eps))));
-        return { w: o.add(w, o.mul(step, this.minusLr())), state: [n] };
+        return { w: ax(step, this.minusLr(), w), state: [n] };
       }
     }
   }
 
+  /**
+   * a*x (+ sum) for a scalar a, in one pass. On the fast path a tensor whose
+   * size is a multiple of the block is viewed as a blocked [1, b, H, W] image
+   * and scaled by a 1x1 depthwise NCHWc conv with the sum fused in: one read of
+   * each operand and one write, where Mul + Add would take two passes.
+   */
+  private axpy(x: Value, a: Value, sum?: Value): Value {
+    const { ctx } = this;
+    const o = ctx.o;
+    const size = x.shape.reduce<number>((p, d) => p * (d as number), 1);
+    const b = ctx.block;
+    if (!ctx.fast || size % b !== 0 || size < 4096) return sum ? o.add(o.mul(x, a), sum) : o.mul(x, a);
+    const rows = largestDivisorAtMost(size / b, 256);
+    const view = [1, b, rows, size / b / rows];
+    const weight = o.reshape(o.expand(o.reshape(a, [1]), [b]), [b, 1, 1, 1]);
+    const inputs = sum ? [o.reshape(x, view), weight, null, o.reshape(sum, view)] : [o.reshape(x, view), weight];
+    const y = o.g.node("Conv", inputs, [{ type: "float", shape: view }], { kernel_shape: { ints: [1, 1] }, group: { i: b } }, NCHWC_DOMAIN)[0];
+    return o.reshape(y, x.shape as number[]);
+  }
+
   private minusLr(): Value {
-    this.negLr ??= this.o.neg(this.inputs.lr);
+    this.negLr ??= this.ctx.o.neg(this.inputs.lr);
     return this.negLr;
   }
 
   /** -lr * sqrt(1 - beta2^t) / (1 - beta1^t), computed once per step on scalars. */
   private minusAdamLr(): Value {
     if (!this.adamLr) {
-      const { o, cfg } = this;
+      const { cfg } = this;
+      const o = this.ctx.o;
       const t = this.inputs.step;
       if (!t) throw new Error("internal: adam needs the step count input");
       const s = (v: number) => o.g.scalar(v);
@@ -111,4 +134,10 @@ export class OptimizerEmitter {
     }
     return this.adamLr;
   }
+}
+
+/** Rows of the blocked view: many (the NCHWc kernels split work by rows across threads), dividing the size exactly. */
+function largestDivisorAtMost(n: number, limit: number): number {
+  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
+  return 1;
 }

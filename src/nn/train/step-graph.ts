@@ -90,7 +90,7 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
     : softmaxCrossEntropy(ctx, fwd.logits, labels, spec.numClasses);
   const grads = backwardNet(ctx, spec, fwd, loss.dlogits);
 
-  const opt = new OptimizerEmitter(ctx.o, opts.optimizer, { lr, step });
+  const opt = new OptimizerEmitter(ctx, opts.optimizer, { lr, step });
   const next = new Map<string, Value>();
   for (const p of paramsOf(spec)) {
     if (!p.trainable) {
