@@ -85,8 +85,18 @@ export function sharedClientOptions(config: BackendConfig): {
   return { region: config.region, endpoint: config.endpoint, credentials: config.credentials };
 }
 
+/**
+ * On Node 20 the SDK warns, when the first client is made, that its releases
+ * after January 2027 need Node 22. This project pins its SDK version, so in
+ * the notebook's output the warning is only noise. Call before making clients.
+ */
+export function quietSdkNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
 export function createClients(config: BackendConfig): TutorialClients {
   const shared = sharedClientOptions(config);
+  quietSdkNodeVersionWarning();
   return {
     sagemaker: new SageMakerClient(shared),
     runtime: new SageMakerRuntimeClient(shared),

@@ -4,12 +4,12 @@
  * session this returns; the clean-up cell finds all sessions of the kernel
  * through `activeSessions()`.
  */
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   checkRegion,
   createClients,
   parseBackend,
+  quietSdkNodeVersionWarning,
   type Backend,
   type BackendConfig,
   type TutorialClients,
@@ -67,6 +67,7 @@ export function activeSessions(): readonly TutorialSession[] {
 async function awsRegion(explicit: string | undefined): Promise<string> {
   if (explicit) return checkRegion(explicit);
   // The SDK's own resolution: AWS_REGION, then the shared config's profile.
+  quietSdkNodeVersionWarning();
   const probe = new STSClient({});
   try {
     return checkRegion(await probe.config.region());

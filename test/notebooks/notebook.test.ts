@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 
 const NOTEBOOK = path.join(__dirname, "..", "..", "notebooks", "image-classification-fulltraining.ipynb");
 const README = path.join(__dirname, "..", "..", "notebooks", "README.md");
@@ -87,8 +88,45 @@ describe("notebook format", () => {
   it("ends with the clean-up cell, tagged always-run", () => {
     const last = codeCells[codeCells.length - 1];
     expect(last.metadata.tags).toEqual(["always-run"]);
-    expect(text(last)).toMatch(/await cleanUp\(\);/);
+    expect(text(last)).toMatch(/= await cleanUp\(\);/);
     expect(nb.cells.filter((c) => c.metadata.tags?.includes("always-run"))).toEqual([last]);
+  });
+});
+
+/** Names a cell declares anywhere (variables, parameters, imports, functions, classes). */
+function declaredNames(file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node) || ts.isFunctionDeclaration(node) ||
+        ts.isClassDeclaration(node) || ts.isImportSpecifier(node) || ts.isNamespaceImport(node) || ts.isImportClause(node)) &&
+      node.name &&
+      ts.isIdentifier(node.name)
+    ) {
+      names.add(node.name.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return names;
+}
+
+describe("tslab pitfalls", () => {
+  // tslab 1.0.22 rewrites references to earlier cells' variables, but not
+  // shorthand properties: `{ backend }` compiles and then throws
+  // "ReferenceError: backend is not defined". Cells must write `{ backend: backend }`.
+  it("no cell uses a shorthand property for a variable of an earlier cell", () => {
+    const offenders: string[] = [];
+    codeCells.forEach((cell, i) => {
+      const file = ts.createSourceFile(`cell${i + 1}.ts`, text(cell), ts.ScriptTarget.ES2022, true);
+      const own = declaredNames(file);
+      const visit = (node: ts.Node): void => {
+        if (ts.isShorthandPropertyAssignment(node) && !own.has(node.name.text)) offenders.push(`code cell ${i + 1}: { ${node.name.text} }`);
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    });
+    expect(offenders).toEqual([]);
   });
 });
 
@@ -97,7 +135,7 @@ describe("the tutorial's cells", () => {
   const MARKERS: Record<string, RegExp[]> = {
     C1: [/setup\(/, /role = session\.role/, /bucket = session\.bucket/, /const training_image = /],
     C2: [/trainingFiles\(/, /upload_to_s3\(s3_train_key/, /upload_to_s3\(s3_validation_key/, /const s3_train = /, /const s3_validation = /],
-    C3: [/num_layers, image_shape, num_training_samples, num_classes, mini_batch_size, epochs, learning_rate/],
+    C3: [/num_layers: num_layers/, /learning_rate: learning_rate/, /checkHyperParameters\(hyperparameters\)/],
     C4: [/const job_name = job_name_prefix \+ "-" \+ timestamp\(\)/, /const training_params = buildTrainingJobRequest/],
     C5: [/createTrainingJob\(session, training_params\)/, /waitForTrainingJob\(session, job_name\)/],
     C6: [/describeTrainingJob\(session, job_name\)/, /Training job ended with status/],
