@@ -73,6 +73,12 @@ export async function ensureBucket(s3: S3Client, bucket: string, region: string)
           `Pass a bucket you own (bucket = "my-bucket").`,
       );
     }
+    if (status === 301) {
+      throw new Error(
+        `bucket: "${bucket}" exists in another region than ${region}; SageMaker needs the bucket in the job's region. ` +
+          `Pass a bucket in ${region} (bucket = "my-bucket").`,
+      );
+    }
     if (status !== 404) throw e;
   }
   try {

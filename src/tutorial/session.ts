@@ -72,6 +72,9 @@ async function awsRegion(explicit: string | undefined): Promise<string> {
   try {
     return checkRegion(await probe.config.region());
   } catch (e) {
+    // boto3 (and so the Python tutorial) also reads AWS_DEFAULT_REGION; the JS SDK does not.
+    const fallback = process.env.AWS_DEFAULT_REGION;
+    if (fallback) return checkRegion(fallback);
     throw new Error(
       `region: none is configured (${(e as Error).message}). Set region = "us-west-2" (or your region) in the parameters cell, ` +
         `or AWS_REGION in the environment.`,
