@@ -85,6 +85,7 @@ export interface ExecuteNotebookResult {
 }
 
 const TSLAB_ABORT_WINDOW_MS = 250;
+const RUNNING_SAVE_DELAY_MS = 1000;
 const MAX_ABORT_RETRIES = 3;
 
 /**
@@ -222,8 +223,6 @@ class CellLoop {
         continue;
       }
       position++;
-      // papermill saves at cell start too: the output notebook shows which cell is running.
-      this.save();
       this.emit({ type: "cell-start", cellIndex: i, position, total });
       const began = Date.now();
       const outcome = await this.runCodeCell(i, cell as CodeCell);
@@ -255,6 +254,12 @@ class CellLoop {
   private async runCodeCell(index: number, cell: CodeCell): Promise<CellOutcome> {
     const collector = new CellOutputCollector(cell.outputs, this.displays, (output) => this.emit({ type: "output", cellIndex: index, output }));
     let dirty = false;
+    // papermill also saves at cell start; saving once the cell has run for a second shows the
+    // running cell just as well, without two writes per quick cell.
+    const runningSave = setTimeout(() => {
+      dirty = false;
+      this.save();
+    }, RUNNING_SAVE_DELAY_MS);
     const autosaveMs = (this.opts.autosaveCellEverySec ?? 30) * 1000;
     const autosave =
       autosaveMs > 0
@@ -282,6 +287,7 @@ class CellLoop {
         this.lastErrorAt = Date.now();
       }
     } finally {
+      clearTimeout(runningSave);
       if (autosave) clearInterval(autosave);
     }
     cell.execution_count = exec.executionCount;

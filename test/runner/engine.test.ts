@@ -14,7 +14,7 @@ function notebook(cells: Cell[]): Notebook {
 }
 
 describe("executeNotebook", () => {
-  it("writes the output notebook as cells finish, reports events, and returns the executed notebook", async () => {
+  it("writes the output notebook as cells finish (and while they run), reports events, and returns the executed notebook", async () => {
     const dir = tempDir();
     const out = path.join(dir, "live.ipynb");
     const events: RunnerEvent[] = [];
@@ -23,6 +23,9 @@ describe("executeNotebook", () => {
       "const saved = JSON.parse(fs.readFileSync(process.env.OUT_NOTEBOOK as string, \"utf8\"));",
       "const first = saved.cells[0];",
       'console.log(`${first.metadata.papermill.status} ${first.outputs[0].text.join("").trim()} | ${saved.cells[1].metadata.papermill.status}`);',
+      "await new Promise((r) => setTimeout(r, 1500));",
+      "const later = JSON.parse(fs.readFileSync(process.env.OUT_NOTEBOOK as string, \"utf8\"));",
+      'console.log(`then ${later.cells[1].metadata.papermill.status}`);',
     ].join("\n");
     const result = await executeNotebook({
       inputPath: "in-memory.ipynb",
@@ -34,9 +37,9 @@ describe("executeNotebook", () => {
     expect(result.status).toBe("completed");
     expect(result.exitCode).toBe(0);
     expect(result.notebook.cells[1].cell_type === "code" && result.notebook.cells[1].outputs).toEqual([
-      { output_type: "stream", name: "stdout", text: "completed first | running\n" },
+      { output_type: "stream", name: "stdout", text: "completed first | pending\nthen running\n" },
     ]);
-    expect(events.map((e) => e.type)).toEqual(["kernel-starting", "kernel-ready", "cell-start", "output", "cell-end", "cell-start", "output", "cell-end"]);
+    expect(events.map((e) => e.type)).toEqual(["kernel-starting", "kernel-ready", "cell-start", "output", "cell-end", "cell-start", "output", "output", "cell-end"]);
     expect(events[2]).toMatchObject({ type: "cell-start", cellIndex: 0, position: 1, total: 2 });
     expect(JSON.parse(fs.readFileSync(out, "utf8")).metadata.papermill.input_path).toBe("in-memory.ipynb");
   });
