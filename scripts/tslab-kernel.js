@@ -36,13 +36,17 @@ startKernel({
  * Jupyter clients set JPY_PARENT_PID; ipykernel exits when that parent dies,
  * tslab does not. Without this a killed runner (SIGKILL) would leave the
  * kernel and its cells' processes running. The kernel leads its own process
- * group (Jupyter and run-notebook start it with setsid), so the whole group goes.
+ * group (Jupyter and run-notebook start it with setsid), so the whole group
+ * goes. run-notebook also names its private connection-file directory, which
+ * nobody else would remove.
  */
 function followParent() {
   if (!process.env.JPY_PARENT_PID) return;
   const parent = process.ppid;
+  const connectionDir = process.env.RUN_NOTEBOOK_CONNECTION_DIR;
   setInterval(() => {
     if (process.ppid === parent) return;
+    if (connectionDir) require("node:fs").rmSync(connectionDir, { recursive: true, force: true });
     try {
       process.kill(-process.pid, "SIGTERM");
     } catch {

@@ -24,6 +24,8 @@ export interface ConnectionInfo {
 export interface ConnectionFile {
   info: ConnectionInfo;
   path: string;
+  /** The private directory holding the file. */
+  dir: string;
   /** Removes the file and its private directory; safe to call twice. */
   remove(): void;
 }
@@ -71,6 +73,7 @@ export async function writeConnectionFile(kernelName: string): Promise<Connectio
   return {
     info,
     path: file,
+    dir,
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

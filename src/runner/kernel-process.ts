@@ -60,7 +60,8 @@ export class KernelProcess {
     );
     const child = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd,
-      env: { ...process.env, ...spec.env, ...opts.env, JPY_PARENT_PID: String(process.pid) },
+      // RUN_NOTEBOOK_CONNECTION_DIR: this repo's tslab launcher removes it if the runner dies without doing so.
+      env: { ...process.env, ...spec.env, ...opts.env, JPY_PARENT_PID: String(process.pid), RUN_NOTEBOOK_CONNECTION_DIR: connectionFile.dir },
       // A new process group (setsid): the group id is the kernel's pid.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],

@@ -63,8 +63,12 @@ describe("process clean-up", () => {
     });
     await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").includes(" "), 30_000, "the notebook to start its child");
     const { kernel, child } = pids(pidFile);
+    const connectionFile = fs.readFileSync(`/proc/${kernel}/cmdline`, "utf8").split("\0").filter(Boolean).at(-1) as string;
+    expect(fs.existsSync(connectionFile)).toBe(true);
     run.kill("SIGKILL");
     expect((await run.done).signal).toBe("SIGKILL");
     await waitFor(() => !isAlive(kernel) && !isAlive(child), 10_000, "the orphaned kernel and its child to stop");
+    // The runner could not remove its connection file; the kernel did.
+    expect(fs.existsSync(path.dirname(connectionFile))).toBe(false);
   });
 });
