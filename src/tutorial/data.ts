@@ -146,17 +146,17 @@ async function downloadFromMirrors(key: string, dest: string, options: DataOptio
   throw new Error(`dataset: ${key} could not be downloaded from any source:\n  ${errors.join("\n  ")}`);
 }
 
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, timeoutMs = 60_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const client = url.startsWith("https:") ? https : http;
-    client
-      .get(url, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      })
-      .on("error", reject);
+    const req = client.get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${new URL(url).host} for ${timeoutMs} ms`)));
+    req.on("error", reject);
   });
 }
 
