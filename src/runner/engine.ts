@@ -148,6 +148,10 @@ export async function executeNotebook(opts: ExecuteNotebookOptions): Promise<Exe
   } finally {
     await shutdownKernelSession(session);
   }
+  const rejected = session.client.rejected;
+  if (rejected.length > 0) {
+    emit({ type: "warning", message: `${rejected.length} message(s) from the kernel were ignored; the first: ${rejected[0]}` });
+  }
 
   completeNotebook(nb, new Date(), outcome.failure?.cellIndex ?? null);
   if (outcome.failure) {
