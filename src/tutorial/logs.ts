@@ -10,8 +10,6 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 
 export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
-export const TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs";
-export const ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/";
 
 export class LogTail {
   private readonly tokens = new Map<string, string | undefined>();
