@@ -56,6 +56,7 @@ const FAST = { num_layers: "20", image_shape: "3,32,32", epochs: "1", mini_batch
 
 afterAll(async () => {
   await stopLocalServer({ dataDir: serverHome });
+  fs.rmSync(work, { recursive: true, force: true });
 });
 
 describe("the notebook on the local backend", () => {

@@ -3,7 +3,7 @@
  * the normal paths, idempotence included, run against the real local server
  * in workflow.test.ts.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +11,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import { DeleteEndpointCommand, DeleteModelCommand, SageMakerClient, SageMakerServiceException } from "@aws-sdk/client-sagemaker";
 import { cleanUpTracked, cleanupOrder, isNotFound } from "../../src/tutorial/cleanup";
 import { readState, ResourceTracker } from "../../src/tutorial/resources";
+
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-cleanup-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 const validation = (message: string) =>
   new SageMakerServiceException({ name: "ValidationException", $fault: "client", $metadata: { httpStatusCode: 400 }, message });
@@ -29,7 +33,7 @@ describe("isNotFound", () => {
 
 describe("cleanUpTracked", () => {
   it("keeps what could not be deleted recorded, deletes the rest, and a second try finishes the job", async () => {
-    const tracker = ResourceTracker.create({ backend: "aws", region: "us-west-2" }, fs.mkdtempSync(path.join(os.tmpdir(), "cleanup-")));
+    const tracker = ResourceTracker.create({ backend: "aws", region: "us-west-2" }, fs.mkdtempSync(path.join(TMP, "cleanup-")));
     tracker.record("Model", "m");
     tracker.record("Endpoint", "e");
     mock.on(DeleteEndpointCommand).rejectsOnce(validation("Cannot delete endpoint in status Creating.")).resolves({});

@@ -15,6 +15,10 @@ import {
 } from "../../src/tutorial/data";
 import { CALTECH256_S3_KEYS } from "../../src/datasets/caltech256";
 
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-data-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
 describe("datasets", () => {
   it("knows the two datasets and names the parameter otherwise", () => {
     expect(parseDataset("synthetic")).toBe("synthetic");
@@ -39,7 +43,7 @@ describe("datasets", () => {
 });
 
 describe("the synthetic dataset", () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "synthetic-data-"));
+  const dataDir = fs.mkdtempSync(path.join(TMP, "synthetic-data-"));
 
   it("is generated once and gives the tutorial's files: train/validation .rec, a test folder, a test image", async () => {
     const info = await datasetInfo("synthetic", { dataDir });
@@ -109,7 +113,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
   });
 
   it("downloads the RecordIO files, moving on from a source that refuses", async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "caltech-"));
+    const dataDir = fs.mkdtempSync(path.join(TMP, "caltech-"));
     const files = await trainingFiles("caltech-256", { dataDir, baseUrls: [missing, good] });
     expect(path.basename(files.train)).toBe("caltech-256-60-train.rec");
     expect(fs.readFileSync(files.train).equals(objects.get(CALTECH256_S3_KEYS.train) as Buffer)).toBe(true);
@@ -117,7 +121,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
   });
 
   it("downloads every image of 008.bathtub and the single test image", async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "caltech-"));
+    const dataDir = fs.mkdtempSync(path.join(TMP, "caltech-"));
     const folder = await testImagesFolder("caltech-256", { dataDir, baseUrls: [missing, good] });
     expect(path.basename(folder)).toBe("008.bathtub");
     expect(fs.readdirSync(folder).sort()).toEqual(["008_0001.jpg", "008_0002.jpg", "008_0003.jpg", "008_0004.jpg", "008_0005.jpg"]);
@@ -128,7 +132,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
   });
 
   it("says which sources failed when none has the data", async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "caltech-"));
+    const dataDir = fs.mkdtempSync(path.join(TMP, "caltech-"));
     await expect(trainingFiles("caltech-256", { dataDir, baseUrls: [missing] })).rejects.toThrow(
       /caltech-256-60-train\.rec could not be downloaded from any source:\n .*HTTP 403/,
     );

@@ -7,6 +7,10 @@ import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { download } from "../../src/tutorial/download";
 
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-download-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
 /** A file server whose behaviour each test sets: Range honoured or ignored, bodies cut short, content changed. */
 interface ServerMode {
   honourRange: boolean;
@@ -73,7 +77,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "download-test-"));
+  dir = fs.mkdtempSync(path.join(TMP, "download-test-"));
   mode = { honourRange: true, content: original, etag: '"v1"' };
   requests.length = 0;
 });

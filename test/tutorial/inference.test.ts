@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import sharp from "sharp";
 import { checkImage, readImageFile } from "../../src/tutorial/inference";
+
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-inference-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 const pixels = () => sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 10, b: 10 } } });
 
@@ -23,7 +27,7 @@ describe("checkImage", () => {
   });
 
   it("reads an image file, or says the file cannot be read", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "images-"));
+    const dir = fs.mkdtempSync(path.join(TMP, "images-"));
     const file = path.join(dir, "t.jpg");
     await pixels().jpeg().toFile(file);
     const { bytes, image } = await readImageFile(file);

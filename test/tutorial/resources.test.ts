@@ -1,11 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { ownerAlive, processStartTicks, readState, ResourceTracker } from "../../src/tutorial/resources";
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "tracker-test-"));
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-resources-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
+const tempDir = () => fs.mkdtempSync(path.join(TMP, "tracker-test-"));
 
 describe("ResourceTracker", () => {
   it("writes every recorded resource to its state file, with what another process needs to clean up", () => {

@@ -16,9 +16,13 @@ import {
 } from "../../src/tutorial/s3";
 import { imageClassificationImageUri } from "../../src/tutorial/image-uri";
 
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-session-s3-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
 let srv: TestServer;
 let session: TutorialSession;
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "session-test-state-"));
+const stateDir = fs.mkdtempSync(path.join(TMP, "session-test-state-"));
 
 const connectLocal = async () => ({
   endpoint: srv.endpoint,
@@ -76,7 +80,7 @@ describe("setup on the local backend", () => {
 });
 
 describe("S3 helpers", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3-helpers-"));
+  const dir = fs.mkdtempSync(path.join(TMP, "s3-helpers-"));
 
   it("uploads a file with progress and downloads it back unchanged", async () => {
     const file = path.join(dir, "data.rec");
@@ -120,7 +124,7 @@ describe("S3 helpers", () => {
 
   it("says what is wrong with a missing file or an empty folder", async () => {
     await expect(uploadFile(session.clients.s3, path.join(dir, "nope"), session.bucket, "k")).rejects.toThrow(/file: .*nope does not exist/);
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "empty-"));
+    const empty = fs.mkdtempSync(path.join(TMP, "empty-"));
     await expect(uploadFolder(session.clients.s3, empty, session.bucket, "k")).rejects.toThrow(/holds no files/);
   });
 });

@@ -23,11 +23,15 @@ import { parseEpochMetrics } from "../../src/tutorial/metrics";
 import { cleanUp } from "../../src/tutorial/teardown";
 import { readState } from "../../src/tutorial/resources";
 
+/** Everything this file writes goes under one folder, removed at the end. */
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-workflow-test-"));
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
 let srv: TestServer;
 let session: TutorialSession;
 let data: SyntheticManifest;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-data-"));
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-state-"));
+const dataDir = fs.mkdtempSync(path.join(TMP, "workflow-data-"));
+const stateDir = fs.mkdtempSync(path.join(TMP, "workflow-state-"));
 const stamp = Date.now().toString(36);
 
 beforeAll(async () => {
@@ -220,7 +224,7 @@ describe("failures", () => {
 
 describe("the guard process", () => {
   const fixture = path.join(__dirname, "fixtures", "kernel.ts");
-  const guardStateDir = fs.mkdtempSync(path.join(os.tmpdir(), "guard-state-"));
+  const guardStateDir = fs.mkdtempSync(path.join(TMP, "guard-state-"));
   const modelData = () => `s3://${session.bucket}/wf/output/wf-train-${stamp}/output/model.tar.gz`;
 
   /** Runs the fake kernel; resolves with its report once it has created its resources. */
