@@ -133,7 +133,7 @@ describe("tslab pitfalls", () => {
 describe("the tutorial's cells", () => {
   /** What identifies each tutorial cell's counterpart. */
   const MARKERS: Record<string, RegExp[]> = {
-    C1: [/setup\(/, /role = session\.role/, /bucket = session\.bucket/, /const training_image = /],
+    C1: [/setup\(/, /role = session\.role/, /bucket = session\.bucket/, /training_image = session\.trainingImage/],
     C2: [/trainingFiles\(/, /upload_to_s3\(s3_train_key/, /upload_to_s3\(s3_validation_key/, /const s3_train = /, /const s3_validation = /],
     C3: [/num_layers: num_layers/, /learning_rate: learning_rate/, /checkHyperParameters\(hyperparameters\)/],
     C4: [/const job_name = job_name_prefix \+ "-" \+ timestamp\(\)/, /const training_params = buildTrainingJobRequest/],
