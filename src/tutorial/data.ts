@@ -18,7 +18,7 @@ import {
 } from "../datasets/caltech256";
 import { generateSyntheticDataset, SYNTHETIC_DEFAULTS, type SyntheticManifest } from "../datasets/synthetic";
 import { download } from "./download";
-import { startProgress } from "./progress";
+import { startProgress, type Progress } from "./progress";
 
 export type DatasetName = "synthetic" | "caltech-256";
 export const DATASETS: readonly DatasetName[] = ["synthetic", "caltech-256"];
@@ -131,6 +131,9 @@ function baseUrls(options: DataOptions): string[] {
   return options.baseUrls ?? caltech256BaseUrls(options.region ?? "us-east-1");
 }
 
+/** The download failed because the source does not have the file (or will not say). */
+const isMissing = (e: unknown): boolean => /HTTP (403|404)/.test((e as Error).message);
+
 /** Tries each base URL in turn, moving on when the file is not there (403/404). */
 async function downloadFromMirrors(key: string, dest: string, options: DataOptions): Promise<string> {
   const errors: string[] = [];
@@ -140,7 +143,7 @@ async function downloadFromMirrors(key: string, dest: string, options: DataOptio
     } catch (e) {
       const message = (e as Error).message;
       errors.push(message);
-      if (!/HTTP (403|404)/.test(message)) throw e;
+      if (!isMissing(e)) throw e;
     }
   }
   throw new Error(`dataset: ${key} could not be downloaded from any source:\n  ${errors.join("\n  ")}`);
@@ -214,6 +217,40 @@ export async function trainingFiles(dataset: string, options: DataOptions = {}):
   };
 }
 
+/**
+ * Downloads the test class's images from one source into `folder`; returns
+ * how many. Uses the bucket's listing; where anonymous listing is refused,
+ * fetches Caltech's numbered files (008_0001.jpg, 008_0002.jpg, ...) in order
+ * until the first missing one.
+ */
+async function downloadTestClass(base: string, folder: string, progress: Progress): Promise<number> {
+  const prefix = CALTECH256_S3_KEYS.testFolder;
+  let keys: string[] | undefined;
+  try {
+    keys = (await listPublicKeys(base, prefix)).filter((k) => k.endsWith(".jpg"));
+  } catch (e) {
+    if (!/HTTP 403/.test((e as Error).message)) throw e;
+  }
+  if (keys) {
+    for (const [i, key] of keys.entries()) {
+      await download({ url: base + key, dest: path.join(folder, path.basename(key)), progress: false });
+      progress.update(`${i + 1} / ${keys.length} images`);
+    }
+    return keys.length;
+  }
+  const label = String(CALTECH256.testClass.label + 1).padStart(3, "0");
+  for (let n = 1; ; n++) {
+    const name = `${label}_${String(n).padStart(4, "0")}.jpg`;
+    try {
+      await download({ url: base + prefix + name, dest: path.join(folder, name), progress: false });
+    } catch (e) {
+      if (isMissing(e)) return n - 1;
+      throw e;
+    }
+    progress.update(`${n} images`);
+  }
+}
+
 /** C8: a folder of test images of one class (Caltech-256: all of 008.bathtub). */
 export async function testImagesFolder(dataset: string, options: DataOptions = {}): Promise<string> {
   if (parseDataset(dataset) === "synthetic") {
@@ -223,26 +260,24 @@ export async function testImagesFolder(dataset: string, options: DataOptions = {
   const folder = path.join(caltechDir(options), "test", CALTECH256.testClass.folder);
   const errors: string[] = [];
   for (const base of baseUrls(options)) {
-    let keys: string[];
+    const progress = startProgress(`test images ${CALTECH256.testClass.folder}`);
+    let count: number;
     try {
-      keys = (await listPublicKeys(base, CALTECH256_S3_KEYS.testFolder)).filter((k) => k.endsWith(".jpg"));
+      count = await downloadTestClass(base, folder, progress);
     } catch (e) {
+      progress.done("failed");
       errors.push((e as Error).message);
       continue;
     }
-    if (keys.length === 0) {
+    if (count === 0) {
+      progress.done(`none at ${base}`);
       errors.push(`${base}: no .jpg under ${CALTECH256_S3_KEYS.testFolder}`);
       continue;
     }
-    const progress = startProgress(`test images ${CALTECH256.testClass.folder}`);
-    for (const [i, key] of keys.entries()) {
-      await download({ url: base + key, dest: path.join(folder, path.basename(key)), progress: false });
-      progress.update(`${i + 1} / ${keys.length} images`);
-    }
-    progress.done(`${keys.length} images in ${folder}`);
+    progress.done(`${count} images in ${folder}`);
     return folder;
   }
-  throw new Error(`dataset: the ${CALTECH256.testClass.folder} test images could not be listed:\n  ${errors.join("\n  ")}`);
+  throw new Error(`dataset: the ${CALTECH256.testClass.folder} test images could not be downloaded:\n  ${errors.join("\n  ")}`);
 }
 
 /** C17: the single test image (Caltech-256: 008.bathtub/008_0007.jpg). */

@@ -67,6 +67,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
   let server: http.Server;
   let good: string;
   let missing: string;
+  let nolist: string;
   const bathtubs = Array.from({ length: 5 }, (_, i) => `${CALTECH256_S3_KEYS.testFolder}008_000${i + 1}.jpg`);
   const objects = new Map<string, Buffer>([
     [CALTECH256_S3_KEYS.train, Buffer.alloc(4096, 1)],
@@ -78,6 +79,10 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/nolist/" && url.searchParams.get("list-type") === "2") {
+        res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+        return;
+      }
       if (url.pathname.startsWith("/missing/")) {
         res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
         return;
@@ -94,7 +99,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
         );
         return;
       }
-      const body = objects.get(decodeURIComponent(url.pathname.replace(/^\/good\//, "")));
+      const body = objects.get(decodeURIComponent(url.pathname.replace(/^\/(good|nolist)\//, "")));
       if (!body) {
         res.writeHead(404).end();
         return;
@@ -105,6 +110,7 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     good = `${base}/good/`;
     missing = `${base}/missing/`;
+    nolist = `${base}/nolist/`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -131,11 +137,18 @@ describe("Caltech-256 downloads (against a local stand-in for the public bucket)
     expect(fs.readFileSync(image, "utf8")).toBe("bathtub 7");
   });
 
+  it("fetches the numbered images in order where the bucket refuses anonymous listing", async () => {
+    const dataDir = fs.mkdtempSync(path.join(TMP, "caltech-"));
+    const folder = await testImagesFolder("caltech-256", { dataDir, baseUrls: [nolist] });
+    expect(fs.readdirSync(folder).sort()).toEqual(["008_0001.jpg", "008_0002.jpg", "008_0003.jpg", "008_0004.jpg", "008_0005.jpg"]);
+    expect(fs.readFileSync(path.join(folder, "008_0003.jpg"), "utf8")).toBe("jpeg 2");
+  });
+
   it("says which sources failed when none has the data", async () => {
     const dataDir = fs.mkdtempSync(path.join(TMP, "caltech-"));
     await expect(trainingFiles("caltech-256", { dataDir, baseUrls: [missing] })).rejects.toThrow(
       /caltech-256-60-train\.rec could not be downloaded from any source:\n .*HTTP 403/,
     );
-    await expect(testImagesFolder("caltech-256", { dataDir, baseUrls: [missing] })).rejects.toThrow(/could not be listed:\n .*HTTP 403/);
+    await expect(testImagesFolder("caltech-256", { dataDir, baseUrls: [missing] })).rejects.toThrow(/test images could not be downloaded:\n .*no \.jpg under/);
   });
 });
