@@ -58,12 +58,12 @@ export function shapeSvg(shape: ShapeClass, size: number, rng: SeededRandom): st
   const darkBackground = rng.next() < 0.5;
   const bgL = darkBackground ? rng.uniform(12, 35) : rng.uniform(65, 88);
   const fgL = darkBackground ? rng.uniform(55, 80) : rng.uniform(15, 40);
-  const bg1 = hsl(rng.uniform(0, 360), rng.uniform(10, 50), bgL);
-  const bg2 = hsl(rng.uniform(0, 360), rng.uniform(10, 50), bgL + rng.uniform(-8, 8));
+  const bg1 = hsl(rng.uniform(0, 360), rng.uniform(5, 25), bgL);
+  const bg2 = hsl(rng.uniform(0, 360), rng.uniform(5, 25), bgL + rng.uniform(-8, 8));
   const fg = hsl(rng.uniform(0, 360), rng.uniform(45, 95), fgL);
   const seed = rng.int(1, 100000);
   const clutter: string[] = [];
-  const clutterCount = rng.int(4, 10);
+  const clutterCount = rng.int(1, 4);
   for (let i = 0; i < clutterCount; i++) {
     const color = hsl(rng.uniform(0, 360), rng.uniform(20, 90), rng.uniform(20, 80));
     const x = rng.uniform(0, size);
@@ -79,16 +79,17 @@ export function shapeSvg(shape: ShapeClass, size: number, rng: SeededRandom): st
     }
   }
   // The shape stays inside the central 8/9 of the image, which a centre crop keeps.
-  const r = rng.uniform(0.2, 0.3) * size;
+  const r = rng.uniform(0.24, 0.32) * size;
   const cx = size / 2 + rng.uniform(-0.08, 0.08) * size;
   const cy = size / 2 + rng.uniform(-0.08, 0.08) * size;
-  const angle = rng.uniform(0, 360);
+  // Upright within +-20 degrees: 60 images per class are too few to also learn full rotation invariance.
+  const angle = rng.uniform(-20, 20);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}">` +
     `<defs><linearGradient id="bg" x1="${f(rng.next())}" y1="0" x2="${f(rng.next())}" y2="1"><stop offset="0" stop-color="${bg1}"/><stop offset="1" stop-color="${bg2}"/></linearGradient>` +
     `<filter id="noise" x="0" y="0" width="100%" height="100%"><feTurbulence type="fractalNoise" baseFrequency="${f(rng.uniform(0.2, 0.6))}" numOctaves="2" seed="${seed}"/><feColorMatrix type="saturate" values="0"/></filter></defs>` +
     `<rect width="${size}" height="${size}" fill="url(#bg)"/>` +
-    `<rect width="${size}" height="${size}" filter="url(#noise)" opacity="${f(rng.uniform(0.15, 0.35))}"/>` +
+    `<rect width="${size}" height="${size}" filter="url(#noise)" opacity="${f(rng.uniform(0.1, 0.25))}"/>` +
     clutter.join("") +
     `<g transform="translate(${f(cx)},${f(cy)}) rotate(${f(angle)})" fill="${fg}" color="${fg}">${shapeBody(shape, r)}</g>` +
     `</svg>`

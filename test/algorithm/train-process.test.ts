@@ -8,6 +8,9 @@ import * as path from "node:path";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSyntheticDataset, type SyntheticManifest } from "../../src/datasets/synthetic";
+import { packImageRecord } from "../../src/formats/image-record";
+import { parseLst } from "../../src/formats/lst";
+import { RecordIOWriter } from "../../src/formats/recordio";
 import { decodeSafetensors } from "../../src/formats/safetensors";
 import { loadPredictor } from "../../src/nn";
 import { failureOf, makeRoot, messages, runAlgorithm, startAlgorithm, type ChannelSpec } from "./container";
@@ -155,6 +158,41 @@ describe("train on images with .lst files", () => {
     expect(msgs).toContain("checkpoint_frequency: 1");
     expect(msgs).toContain(`Saved checkpoint to "${root}/model/image-classification-0002.params"`);
     expect(fs.readdirSync(path.join(root, "model")).filter((f) => f.endsWith(".params")).sort()).toEqual(["image-classification-0001.params", "image-classification-0002.params"]);
+  });
+});
+
+describe("multi-label training", () => {
+  /** The synthetic images with multi-hot labels: their class, plus the next class for every other image. */
+  function multiLabelRec(split: "train" | "val"): string {
+    const lst = parseLst(fs.readFileSync(data(split === "train" ? ds.files.trainLst : ds.files.valLst), "utf8"));
+    const file = path.join(tmp, `multi-${split}.rec`);
+    const writer = new RecordIOWriter(file);
+    for (const item of lst) {
+      const labels = [0, 0, 0];
+      labels[item.labels[0]] = 1;
+      if (item.index % 2 === 0) labels[(item.labels[0] + 1) % 3] = 1;
+      writer.write(packImageRecord({ label: labels, id: item.index }, fs.readFileSync(data(path.join(split === "train" ? ds.files.trainImages : ds.files.valImages, item.path)))));
+    }
+    writer.close();
+    return file;
+  }
+
+  it("trains sigmoid outputs with the weighted loss and saves a multi-label model", async () => {
+    const root = makeRoot(tmp, "multi", { ...HP, epochs: "1", multi_label: "1", use_weighted_loss: "1" }, {
+      train: { contentType: RECORDIO, from: [multiLabelRec("train")] },
+      validation: { contentType: RECORDIO, from: [multiLabelRec("val")] },
+    });
+    const r = await runAlgorithm("train", root);
+    expect(failureOf(root)).toBeUndefined();
+    expect(r.code).toBe(0);
+    const msgs = messages(r.output);
+    expect(msgs).toContain("multi_label: 1");
+    expect(msgs).toContain("use_weighted_loss: 1");
+    expect(msgs).toContain("top_k: 2 (not used with multi_label=1)");
+    expect(msgs.some((m) => /^Epoch\[0\] Validation-accuracy=\d\.\d{6}$/.test(m))).toBe(true);
+    expect(msgs.some((m) => m.includes("top_k_accuracy"))).toBe(false);
+    const symbol = JSON.parse(fs.readFileSync(path.join(root, "model", "image-classification-symbol.json"), "utf8"));
+    expect(symbol).toMatchObject({ multi_label: true, output: { activation: "sigmoid" } });
   });
 });
 
