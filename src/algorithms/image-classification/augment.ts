@@ -57,23 +57,13 @@ export function drawAugmentation(img: RawImage, height: number, width: number, t
   return params;
 }
 
-function bilinear(img: RawImage, x: number, y: number, c: number): number {
-  const { data, width, height, channels } = img;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const fx = x - x0;
-  const fy = y - y0;
-  const at = (xx: number, yy: number): number => (xx < 0 || yy < 0 || xx >= width || yy >= height ? FILL : data[(yy * width + xx) * channels + c]);
-  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
-}
-
 /** OpenCV-style HLS shift of one RGB pixel (values 0-255), in place in `px`. */
-export function shiftHls(px: number[], dh: number, ds: number, dl: number): void {
+export function shiftHls(px: number[] | Float64Array, dh: number, ds: number, dl: number): void {
   const r = px[0] / 255;
   const g = px[1] / 255;
   const b = px[2] / 255;
-  const max = Math.max(r, g, b);
-  const min = Math.min(r, g, b);
+  const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+  const min = r < g ? (r < b ? r : b) : g < b ? g : b;
   let l = (max + min) / 2;
   let s = 0;
   let h = 0;
@@ -84,42 +74,70 @@ export function shiftHls(px: number[], dh: number, ds: number, dl: number): void
     h *= 60;
   }
   h = (((h + 2 * dh) % 360) + 360) % 360;
-  s = Math.min(1, Math.max(0, s + ds / 255));
-  l = Math.min(1, Math.max(0, l + dl / 255));
+  s = s + ds / 255;
+  s = s < 0 ? 0 : s > 1 ? 1 : s;
+  l = l + dl / 255;
+  l = l < 0 ? 0 : l > 1 ? 1 : l;
   const q = l < 0.5 ? l * (1 + s) : l + s - l * s;
   const p = 2 * l - q;
-  const hue = (t: number): number => {
-    t = ((t % 1) + 1) % 1;
-    if (t < 1 / 6) return p + (q - p) * 6 * t;
-    if (t < 1 / 2) return q;
-    if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
-    return p;
-  };
   const hh = h / 360;
-  px[0] = Math.round(hue(hh + 1 / 3) * 255);
-  px[1] = Math.round(hue(hh) * 255);
-  px[2] = Math.round(hue(hh - 1 / 3) * 255);
+  px[0] = Math.round(hueToRgb(p, q, hh + 1 / 3) * 255);
+  px[1] = Math.round(hueToRgb(p, q, hh) * 255);
+  px[2] = Math.round(hueToRgb(p, q, hh - 1 / 3) * 255);
+}
+
+function hueToRgb(p: number, q: number, t: number): number {
+  if (t < 0) t += 1;
+  else if (t >= 1) t -= 1;
+  if (t < 1 / 6) return p + (q - p) * 6 * t;
+  if (t < 1 / 2) return q;
+  if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
+  return p;
 }
 
 /** Writes the height x width crop of `img` described by `p` into slot `slot` of an NCHW batch. */
 export function writeAugmented(img: RawImage, height: number, width: number, p: AugmentParams, batch: Float32Array, slot: number): void {
   const { data, channels } = img;
+  const W = img.width;
+  const H = img.height;
   const plane = width * height;
   const base = slot * channels * plane;
-  const cx = p.left + (width - 1) / 2;
-  const cy = p.top + (height - 1) / 2;
-  const px = [0, 0, 0];
+  const halfW = (width - 1) / 2;
+  const halfH = (height - 1) / 2;
+  const cx = p.left + halfW;
+  const cy = p.top + halfH;
+  const px = new Float64Array(3);
+  const inv = p.inverse;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const ox = p.flip ? width - 1 - x : x;
-      if (p.inverse) {
-        const u = ox - (width - 1) / 2;
-        const v = y - (height - 1) / 2;
-        const sx = cx + p.inverse[0] * u + p.inverse[1] * v;
-        const sy = cy + p.inverse[2] * u + p.inverse[3] * v;
-        for (let c = 0; c < channels; c++) px[c] = bilinear(img, sx, sy, c);
+      if (inv) {
+        // Bilinear sample at the source position of this output pixel; outside the image reads FILL.
+        const u = ox - halfW;
+        const v = y - halfH;
+        const sx = cx + inv[0] * u + inv[1] * v;
+        const sy = cy + inv[2] * u + inv[3] * v;
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const inX0 = x0 >= 0 && x0 < W;
+        const inX1 = x0 + 1 >= 0 && x0 + 1 < W;
+        const inY0 = y0 >= 0 && y0 < H;
+        const inY1 = y0 + 1 >= 0 && y0 + 1 < H;
+        const i00 = (y0 * W + x0) * channels;
+        const i10 = i00 + channels;
+        const i01 = i00 + W * channels;
+        const i11 = i01 + channels;
+        for (let c = 0; c < channels; c++) {
+          const v00 = inX0 && inY0 ? data[i00 + c] : FILL;
+          const v10 = inX1 && inY0 ? data[i10 + c] : FILL;
+          const v01 = inX0 && inY1 ? data[i01 + c] : FILL;
+          const v11 = inX1 && inY1 ? data[i11 + c] : FILL;
+          px[c] = (v00 * (1 - fx) + v10 * fx) * (1 - fy) + (v01 * (1 - fx) + v11 * fx) * fy;
+        }
       } else {
-        const src = ((p.top + y) * img.width + p.left + ox) * channels;
+        const src = ((p.top + y) * W + p.left + ox) * channels;
         for (let c = 0; c < channels; c++) px[c] = data[src + c];
       }
       if (p.hsl && channels === 3) shiftHls(px, p.hsl[0], p.hsl[1], p.hsl[2]);

@@ -204,7 +204,11 @@ async function runEpochs(
     if (meter.topKAccuracy !== null) log.info(`Epoch[${epoch}] Train-top_k_accuracy_${topK}=${meter.topKAccuracy.toFixed(6)}`);
     log.info(`Epoch[${epoch}] Time cost=${((Date.now() - started) / 1000).toFixed(3)}`);
 
-    const val = await validate(trainer, valSet, hp, images[0], labels[0]);
+    const val = await validate(trainer, valSet, hp, images[0], labels[0], ctx.stop);
+    if (val === null) {
+      stopNow();
+      return;
+    }
     log.info(`Epoch[${epoch}] Validation-accuracy=${val.accuracy.toFixed(6)}`);
     if (val.topKAccuracy !== null) log.info(`Epoch[${epoch}] Validation-top_k_accuracy_${topK}=${val.topKAccuracy.toFixed(6)}`);
     keeper.afterEpoch(epoch, val.accuracy, () => trainer.weights());
@@ -219,7 +223,15 @@ async function runEpochs(
   log.info(`Training finished: the model is Epoch[${best.epoch}] (${paramsFileName(best.epoch)}) with validation accuracy ${best.accuracy.toFixed(6)}.`);
 }
 
-async function validate(trainer: Trainer, set: ImageRecordSet, hp: ImageClassificationHyperparameters, images: Float32Array, labels: Float32Array): Promise<AccuracyMeter> {
+/** Validation accuracy in inference mode, or null when a stop was requested meanwhile. */
+async function validate(
+  trainer: Trainer,
+  set: ImageRecordSet,
+  hp: ImageClassificationHyperparameters,
+  images: Float32Array,
+  labels: Float32Array,
+  stop: { requested: boolean },
+): Promise<AccuracyMeter | null> {
   const meter = new AccuracyMeter(hp.num_classes, hp.multi_label, hp.multi_label ? null : hp.top_k);
   const B = hp.mini_batch_size;
   for (let start = 0; start < set.count; start += B) {
@@ -227,6 +239,7 @@ async function validate(trainer: Trainer, set: ImageRecordSet, hp: ImageClassifi
     await set.fillBatch(indices, images, labels, null);
     const probabilities = await trainer.predict(images.subarray(0, (images.length / B) * indices.length), indices.length);
     meter.add(probabilities, labels, indices.length);
+    if (stop.requested) return null;
   }
   return meter;
 }
