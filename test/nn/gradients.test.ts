@@ -192,6 +192,9 @@ function cases(block: number): Case[] {
     convCase("conv 3x3 stride 2 pad 1 (odd size)", c, c2, 5, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 3x3 stride 2 pad 1 (even size)", c2, c, 6, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 1x1 stride 2 projection (odd size)", c, c2, 5, { k: 1, stride: 2, pad: 0 }),
+    convCase("conv 1x1 stride 1 (bottleneck)", c2, c, 4, { k: 1, stride: 1, pad: 0 }),
+    convCase("conv 3x3 stride 1 pad 1 on a 1x1 image", c, c, 1, { k: 3, stride: 1, pad: 1 }),
+    convCase("conv 3x3 stride 2 pad 1 from 2x2 to 1x1", c, c, 2, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 7x7 stride 2 pad 3 on the image", 3, c, 9, { k: 7, stride: 2, pad: 3 }, true),
     ...[false, true].map(
       (relu): Case => ({

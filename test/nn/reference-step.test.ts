@@ -1,6 +1,7 @@
 /**
  * Two full training steps of a small residual network (stem conv, max-pool,
- * an identity unit and a strided projection unit, pooling, FC) against the
+ * an identity unit and a strided projection unit with a bottleneck-style 1x1
+ * conv, pooling, FC) against the
  * float64 reference, for every optimizer, both losses and both paths.
  */
 import { describe, expect, it } from "vitest";
@@ -30,7 +31,7 @@ function tinyNet(width: number, classes: number): NetSpec {
       { op: "add", a: "a2b", b: "p", output: "u1", relu: true },
       { op: "conv", name: "u2.conv1", input: "u1", output: "b1", cin: width, cout: w2, k: 3, stride: 2, pad: 1 },
       { op: "bn", name: "u2.bn1", input: "b1", output: "b1b", c: w2, relu: true },
-      { op: "conv", name: "u2.conv2", input: "b1b", output: "b2", cin: w2, cout: w2, k: 3, stride: 1, pad: 1 },
+      { op: "conv", name: "u2.conv2", input: "b1b", output: "b2", cin: w2, cout: w2, k: 1, stride: 1, pad: 0 },
       { op: "bn", name: "u2.bn2", input: "b2", output: "b2b", c: w2, relu: false },
       { op: "conv", name: "u2.sc.conv", input: "u1", output: "sc", cin: width, cout: w2, k: 1, stride: 2, pad: 0 },
       { op: "bn", name: "u2.sc.bn", input: "sc", output: "scb", c: w2, relu: false },
