@@ -69,11 +69,6 @@ export class RecordIOWriter {
     return offset;
   }
 
-  /** Bytes written so far. */
-  get size(): number {
-    return this.position;
-  }
-
   close(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;

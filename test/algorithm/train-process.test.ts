@@ -12,7 +12,8 @@ import { packImageRecord } from "../../src/formats/image-record";
 import { parseLst } from "../../src/formats/lst";
 import { RecordIOWriter } from "../../src/formats/recordio";
 import { decodeSafetensors } from "../../src/formats/safetensors";
-import { loadPredictor } from "../../src/nn";
+import { describeModel, writeParams, writeServedModel } from "../../src/algorithms/image-classification/artifacts";
+import { createTrainer, exportInferenceModel, loadPredictor } from "../../src/nn";
 import { failureOf, makeRoot, messages, runAlgorithm, startAlgorithm, type ChannelSpec } from "./container";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ic-train-test-"));
@@ -193,6 +194,32 @@ describe("multi-label training", () => {
     expect(msgs.some((m) => m.includes("top_k_accuracy"))).toBe(false);
     const symbol = JSON.parse(fs.readFileSync(path.join(root, "model", "image-classification-symbol.json"), "utf8"));
     expect(symbol).toMatchObject({ multi_label: true, output: { activation: "sigmoid" } });
+  });
+});
+
+describe("transfer learning", () => {
+  it("starts from a local pretrained model with use_pretrained_model=1, re-initialising the classifier", async () => {
+    // A ResNet-18 "pretrained" on 5 classes, saved as this algorithm saves models.
+    const arch = { numLayers: 18, imageShape: [3, 32, 32] as [number, number, number], numClasses: 5, multiLabel: false };
+    const trainer = await createTrainer({ arch, optimizer: { kind: "sgd", momentum: 0.9, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, gamma: 0.9 }, batchSize: 2, seed: 3 });
+    const weights = trainer.weights();
+    await trainer.dispose();
+    const pretrained = path.join(tmp, "pretrained");
+    fs.mkdirSync(pretrained, { recursive: true });
+    writeParams(pretrained, weights, 4);
+    writeServedModel(pretrained, weights, exportInferenceModel(weights), describeModel(arch, 4, 0.9));
+
+    const root = makeRoot(tmp, "pretrained-run", { ...HP, num_layers: "18", epochs: "1", use_pretrained_model: "1" }, recordio);
+    const r = await runAlgorithm("train", root, { IMAGE_CLASSIFICATION_PRETRAINED_MODEL: pretrained });
+    expect(failureOf(root)).toBeUndefined();
+    expect(r.code).toBe(0);
+    const msgs = messages(r.output);
+    expect(msgs).toContain("Using pretrained model for initializing weights and transfer learning.");
+    const copied = msgs.find((m) => m.startsWith("Pretrained model: copied "))!;
+    const [, count, fresh] = /^Pretrained model: copied (\d+) tensors; newly initialised: (.*)\.$/.exec(copied)!;
+    // Everything but the classifier's weight and bias comes from the pretrained model.
+    expect(fresh.split(", ")).toHaveLength(2);
+    expect(Number(count) + 2).toBe(Object.keys(weights.tensors).length);
   });
 });
 
