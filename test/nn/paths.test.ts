@@ -56,7 +56,7 @@ describe("execution paths", () => {
     expect(maxAbsDiff(fast.losses, portable.losses)).toBeLessThan(1e-4);
     expect(maxAbsDiff(fast.probs, portable.probs)).toBeLessThan(1e-4);
     for (const [name, t] of Object.entries(portable.weights.tensors)) {
-      const scale = Math.max(1e-3, ...Array.from(t.data, Math.abs));
+      const scale = t.data.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-3);
       expect(maxAbsDiff(fast.weights.tensors[name].data, t.data) / scale, name).toBeLessThan(1e-3);
     }
   });

@@ -20,7 +20,6 @@ interface Node {
 }
 
 export const NCHWC_DOMAIN = "com.microsoft.nchwc";
-export const MS_DOMAIN = "com.microsoft";
 export const OPSET = 17;
 
 export class GraphBuilder {

@@ -4,7 +4,7 @@
  * works with and shape errors surface while building, not at run time.
  */
 import type { Attr, Dim, ElemType } from "../onnx/model";
-import { GraphBuilder, MS_DOMAIN, NCHWC_DOMAIN, type Value } from "./builder";
+import { GraphBuilder, NCHWC_DOMAIN, type Value } from "./builder";
 
 export function numel(shape: readonly Dim[]): number {
   return shape.reduce<number>((a, d) => {
@@ -96,17 +96,8 @@ export class Ops {
   softplus(x: Value): Value {
     return this.unary("Softplus", x);
   }
-  sign(x: Value): Value {
-    return this.unary("Sign", x);
-  }
   greater(a: Value, b: Value): Value {
     return this.one("Greater", [a, b], "bool", broadcastShapes(a.shape, b.shape));
-  }
-  equal(a: Value, b: Value): Value {
-    return this.one("Equal", [a, b], "bool", broadcastShapes(a.shape, b.shape));
-  }
-  where(cond: Value, a: Value, b: Value): Value {
-    return this.one("Where", [cond, a, b], a.type, broadcastShapes(cond.shape, broadcastShapes(a.shape, b.shape)));
   }
   cast(x: Value, to: ElemType): Value {
     const code = { float: 1, int32: 6, int64: 7, bool: 9 }[to];
@@ -123,14 +114,6 @@ export class Ops {
   reduceSum(x: Value, axes: readonly number[], keepdims = true): Value {
     return this.one("ReduceSum", [x, this.g.ints(axes)], x.type, this.reducedShape(x, axes, keepdims), { keepdims: { i: keepdims ? 1 : 0 } });
   }
-  /** ReduceMean / ReduceSumSquare still take axes as an attribute at opset 17. */
-  reduceMean(x: Value, axes: readonly number[], keepdims = true): Value {
-    return this.one("ReduceMean", [x], x.type, this.reducedShape(x, axes, keepdims), { axes: { ints: axes }, keepdims: { i: keepdims ? 1 : 0 } });
-  }
-  reduceSumSquare(x: Value, axes: readonly number[], keepdims = true): Value {
-    return this.one("ReduceSumSquare", [x], x.type, this.reducedShape(x, axes, keepdims), { axes: { ints: axes }, keepdims: { i: keepdims ? 1 : 0 } });
-  }
-
   // --- shape ----------------------------------------------------------------------------------
   /** Reshape with ONNX semantics for 0 (copy the input's dim) and -1 (infer). */
   reshape(x: Value, target: readonly number[]): Value {
@@ -155,11 +138,13 @@ export class Ops {
   expand(x: Value, shape: readonly number[]): Value {
     return this.one("Expand", [x, this.g.ints(shape)], x.type, broadcastShapes(x.shape, shape));
   }
-  concat(values: Value[], axis: number): Value {
-    const shape = [...values[0].shape];
-    const a = axis < 0 ? axis + shape.length : axis;
-    shape[a] = values.reduce((s, v) => s + (v.shape[a] as number), 0);
-    return this.one("Concat", values, values[0].type, shape, { axis: { i: axis } });
+  /** Equal parts along `axis` (one node, one copy); a single part is the input itself. */
+  split(x: Value, axis: number, parts: number): Value[] {
+    if (parts === 1) return [x];
+    const size = x.shape[axis] as number;
+    if (size % parts !== 0) throw new Error(`split: ${size} is not divisible into ${parts} parts`);
+    const shape = x.shape.map((d, i) => (i === axis ? size / parts : d));
+    return this.g.node("Split", [x, this.g.ints(new Array(parts).fill(size / parts))], new Array(parts).fill({ type: x.type, shape }), { axis: { i: axis } });
   }
   /** Constant-mode Pad; `pads` = [begin_0..begin_r, end_0..end_r]. */
   pad(x: Value, pads: readonly number[]): Value {
@@ -203,16 +188,6 @@ export class Ops {
     }
     const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
     return this.one("MatMul", [a, b], a.type, [...batch, m, n]);
-  }
-  /** com.microsoft FusedMatMul: MatMul with either operand's last two axes transposed. */
-  fusedMatmul(a: Value, b: Value, opts: { transA?: boolean; transB?: boolean }): Value {
-    const t = (v: Value, trans?: boolean) => (trans ? [...v.shape.slice(0, -2), v.shape[v.shape.length - 1], v.shape[v.shape.length - 2]] : [...v.shape]);
-    const sa = t(a, opts.transA);
-    const sb = t(b, opts.transB);
-    if (sa[sa.length - 1] !== sb[sb.length - 2]) throw new Error(`fusedMatmul: [${sa}] x [${sb}] inner dims differ`);
-    const batch = broadcastShapes(sa.slice(0, -2), sb.slice(0, -2));
-    const attrs: Record<string, Attr> = { transA: { i: opts.transA ? 1 : 0 }, transB: { i: opts.transB ? 1 : 0 } };
-    return this.one("FusedMatMul", [a, b], a.type, [...batch, sa[sa.length - 2], sb[sb.length - 1]], attrs, MS_DOMAIN);
   }
   gemm(a: Value, b: Value, c: Value | null, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
     const m = opts.transA ? a.shape[1] : a.shape[0];

@@ -60,10 +60,10 @@ export function bnInferForward(ctx: Ctx, x: Act, p: BnParams, relu: boolean): Ac
   return affine(ctx, x, scale, shift, { relu });
 }
 
-/** dL/dx before a ReLU whose output was y. */
+/** dL/dx before a ReLU whose output was y: dy * (y > 0), as a float mask (Where with a scalar is 3x slower). */
 export function reluBackward(ctx: Ctx, y: Act, dy: Act): Act {
   const { o } = ctx;
-  return withValue(dy, o.where(o.greater(y.v, ctx.g.scalar(0)), dy.v, ctx.g.scalar(0)));
+  return withValue(dy, o.mul(dy.v, o.cast(o.greater(y.v, ctx.g.scalar(0)), "float")));
 }
 
 export function bnBackward(ctx: Ctx, s: BnSaved, dy: Act): { dx: Act; dgamma: Value; dbeta: Value } {

@@ -51,12 +51,13 @@ export interface Act {
  * per-channel shape. Reduced in two steps, first over H*W then over N: each
  * step hits one of ONNX Runtime's fast reduction patterns, while reducing the
  * non-adjacent axes N, H, W at once takes its generic path (about 5x slower).
+ * Squares are taken by a Mul: ReduceSumSquare has no fast path (3x slower).
  */
 export function channelSum(ctx: Ctx, x: Act, square = false): Value {
   const { o } = ctx;
-  const view = ctx.fast ? o.reshape(x.v, [0, x.c / ctx.block, x.h * x.w, ctx.block]) : o.reshape(x.v, [0, x.c, x.h * x.w]);
-  const spatial = square ? o.reduceSumSquare(view, [2]) : o.reduceSum(view, [2]);
-  return o.reshape(o.reduceSum(spatial, [0]), channelParamShape(ctx.layout, x.c));
+  const v = square ? o.mul(x.v, x.v) : x.v;
+  const view = ctx.fast ? o.reshape(v, [0, x.c / ctx.block, x.h * x.w, ctx.block]) : o.reshape(v, [0, x.c, x.h * x.w]);
+  return o.reshape(o.reduceSum(o.reduceSum(view, [2]), [0]), channelParamShape(ctx.layout, x.c));
 }
 
 export function actShape(ctx: Ctx, c: number, h: number, w: number): Dim[] {

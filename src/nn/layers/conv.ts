@@ -156,12 +156,12 @@ function weightGradPlain(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   );
   let acc: Value | null = null;
   const parts: Value[] = [];
-  for (let n0 = 0; n0 < n; n0 += chunk) {
-    const rows = chunk === n ? x2 : o.slice(x2, [n0], [n0 + chunk], [0]);
-    const col = o.reshape(o.gatherElements(o.reshape(rows, [-1]), idx, 0), [kSize, chunk * p]);
-    const dyc = chunk === n ? dyT : o.slice(dyT, [n0], [n0 + chunk], [1]);
-    if (ctx.fast) parts.push(o.matmul(col, o.reshape(dyc, [s.cout / b, chunk * p, b])));
-    else acc = o.gemm(o.reshape(dyc, [s.cout, chunk * p]), col, acc, { transB: true });
+  const xChunks = o.split(x2, 0, n / chunk);
+  const dyChunks = o.split(dyT, 1, n / chunk);
+  for (let i = 0; i < n / chunk; i++) {
+    const col = o.reshape(o.gatherElements(o.reshape(xChunks[i], [-1]), idx, 0), [kSize, chunk * p]);
+    if (ctx.fast) parts.push(o.matmul(col, o.reshape(dyChunks[i], [s.cout / b, chunk * p, b])));
+    else acc = o.gemm(o.reshape(dyChunks[i], [s.cout, chunk * p]), col, acc, { transB: true });
   }
   return o.reshape(ctx.fast ? o.sum(parts) : (acc as Value), [s.cout, s.cin, s.k, s.k]);
 }
@@ -190,11 +190,11 @@ function weightGradBlocked(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
     g.constant(im2rowIndices(geo, chunk), "int32", [chunk * p, outer], "im2row_idx"),
   );
   let acc: Value | null = null;
-  for (let n0 = 0; n0 < n; n0 += chunk) {
-    const rows = o.reshape(chunk === n ? x3 : o.slice(x3, [n0], [n0 + chunk], [0]), [-1, b]);
-    const col = o.reshape(o.gather(rows, idx, 0), [chunk * p, outer * b]);
-    const dyc = chunk === n ? dyM : o.slice(dyM, [n0 * p], [(n0 + chunk) * p], [0]);
-    acc = o.gemm(col, dyc, acc, { transA: true });
+  const xChunks = o.split(x3, 0, n / chunk);
+  const dyChunks = o.split(dyM, 0, n / chunk);
+  for (let i = 0; i < n / chunk; i++) {
+    const col = o.reshape(o.gather(o.reshape(xChunks[i], [-1, b]), idx, 0), [chunk * p, outer * b]);
+    acc = o.gemm(col, dyChunks[i], acc, { transA: true });
   }
   const blocked = o.transpose(o.reshape(acc as Value, [outer * b, s.cout / b, b]), [1, 0, 2]);
   return o.reshape(blocked, [s.cout, s.cin, s.k, s.k]);
