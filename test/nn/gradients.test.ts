@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { GraphBuilder, type Value } from "../../src/nn/graph/builder";
 import { bnBackward, bnTrainForward, reluBackward } from "../../src/nn/layers/batchnorm";
 import { type Act, Ctx, from4d, to4d, withValue } from "../../src/nn/layers/context";
-import { COL_BUDGET, convBackward, convForward, type ConvSpec } from "../../src/nn/layers/conv";
+import { COL_BUDGET, convBackward, convForward, LANE_MAJOR_MIN_WIDTH, type ConvSpec } from "../../src/nn/layers/conv";
 import { fcBackward, fcForward } from "../../src/nn/layers/fc";
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from "../../src/nn/layers/loss";
 import { globalAvgPoolBackward, globalAvgPoolForward, maxPoolBackward, maxPoolTrainForward } from "../../src/nn/layers/pooling";
@@ -189,8 +189,10 @@ function cases(block: number): Case[] {
   const c2 = 2 * block;
   return [
     convCase("conv 3x3 stride 1 pad 1", c, c2, 5, { k: 3, stride: 1, pad: 1 }),
-    // im2col of 8 x 144 x 1024 > COL_BUDGET: the weight gradient is summed over batch chunks.
+    // im2col of 8 x 144 x 1024 > COL_BUDGET: the weight gradient is summed over batch chunks (and, on the
+    // fast path, built from whole image rows since the output is LANE_MAJOR_MIN_WIDTH wide or more).
     convCase("conv 3x3 stride 1 pad 1, batch processed in chunks", 16, 16, 32, { k: 3, stride: 1, pad: 1 }, false, 8),
+    convCase("conv 3x3 stride 2 pad 1, wide output", c, c2, 32, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 3x3 stride 2 pad 1 (odd size)", c, c2, 5, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 3x3 stride 2 pad 1 (even size)", c2, c, 6, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 1x1 stride 2 projection (odd size)", c, c2, 5, { k: 1, stride: 2, pad: 0 }),
@@ -302,8 +304,9 @@ function cases(block: number): Case[] {
 }
 
 describe("backward rules against finite differences", async () => {
-  it("the chunked case really exceeds the im2col budget", () => {
+  it("the chunked and wide cases really reach those code paths", () => {
     expect(8 * 16 * 9 * 32 * 32).toBeGreaterThan(COL_BUDGET);
+    expect(32 / 2).toBeGreaterThanOrEqual(LANE_MAJOR_MIN_WIDTH);
   });
   const probe = await probeFastPath();
   const paths: { name: string; layout: Layout; block: number }[] = [{ name: "portable", layout: PORTABLE, block: 16 }];

@@ -138,6 +138,12 @@ export class Ops {
   expand(x: Value, shape: readonly number[]): Value {
     return this.one("Expand", [x, this.g.ints(shape)], x.type, broadcastShapes(x.shape, shape));
   }
+  concat(values: Value[], axis: number): Value {
+    if (values.length === 1) return values[0];
+    const shape = [...values[0].shape];
+    shape[axis] = values.reduce((sum, v) => sum + (v.shape[axis] as number), 0);
+    return this.one("Concat", values, values[0].type, shape, { axis: { i: axis } });
+  }
   /** Equal parts along `axis` (one node, one copy); a single part is the input itself. */
   split(x: Value, axis: number, parts: number): Value[] {
     if (parts === 1) return [x];
@@ -152,12 +158,15 @@ export class Ops {
     const shape = x.shape.map((d, i) => (d as number) + pads[i] + pads[i + r]);
     return this.one("Pad", [x, this.g.ints(pads)], x.type, shape);
   }
-  slice(x: Value, starts: readonly number[], ends: readonly number[], axes: readonly number[]): Value {
+  /** Slice with positive steps (default 1). */
+  slice(x: Value, starts: readonly number[], ends: readonly number[], axes: readonly number[], steps?: readonly number[]): Value {
     const shape = [...x.shape];
     axes.forEach((a, i) => {
-      shape[a] = ends[i] - starts[i];
+      shape[a] = Math.ceil((ends[i] - starts[i]) / (steps?.[i] ?? 1));
     });
-    return this.one("Slice", [x, this.g.ints(starts), this.g.ints(ends), this.g.ints(axes)], x.type, shape);
+    const inputs = [x, this.g.ints(starts), this.g.ints(ends), this.g.ints(axes)];
+    if (steps) inputs.push(this.g.ints(steps));
+    return this.one("Slice", inputs, x.type, shape);
   }
   gather(data: Value, indices: Value, axis: number): Value {
     const shape = [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)];

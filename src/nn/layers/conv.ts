@@ -131,8 +131,12 @@ function flippedWeights(ctx: Ctx, w: Value, s: ConvSpec): Value {
  * dW[o, (c,kh,kw)] = sum over (n, ho, wo) of dY[n, o, ho, wo] * Xpad[n, c, ho*s+kh-p, wo*s+kw-p].
  */
 function weightGrad(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
-  return ctx.fast && !x.plain ? weightGradBlocked(ctx, x, dy, s) : weightGradPlain(ctx, x, dy, s);
+  if (!ctx.fast || x.plain) return weightGradPlain(ctx, x, dy, s);
+  return dy.w >= LANE_MAJOR_MIN_WIDTH ? weightGradLaneMajor(ctx, x, dy, s) : weightGradBlocked(ctx, x, dy, s);
 }
+
+/** Output width from which im2col gathers whole image rows (weightGradLaneMajor) rather than pixels. */
+export const LANE_MAJOR_MIN_WIDTH = 16;
 
 /**
  * NCHW input: col [K, NP] gathered element by element (K = c, kh, kw), then
@@ -198,6 +202,69 @@ function weightGradBlocked(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   }
   const blocked = o.transpose(o.reshape(acc as Value, [outer * b, s.cout / b, b]), [1, 0, 2]);
   return o.reshape(blocked, [s.cout, s.cin, s.k, s.k]);
+}
+
+/**
+ * Wide layers: im2col^T [K, NP] built from image rows, so the GEMM reads it as
+ * is (no transposed copy of the largest operand, which dominates the blocked
+ * variant on early layers). X goes back to NCHW once (ONNX Runtime's
+ * vectorised ReorderOutput) and is padded; one strided Slice per kernel column
+ * kw makes every tap's rows contiguous ([N, C, H', Wo]), and one Gather of
+ * whole rows per kw builds col_kw^T [(c-block, kh, lane), NP].
+ * Gemm(col_kw^T, dY as [NP, O]) per kw, then one move of b-float rows puts
+ * [kw, c-block, kh, lane, O] into OIHWBiBo.
+ */
+function weightGradLaneMajor(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
+  const { g, o } = ctx;
+  const n = ctx.n;
+  const b = ctx.block;
+  const cb = x.c / b;
+  const p = dy.h * dy.w;
+  const rowsPerKw = cb * s.k * b;
+  const chunk = chunkSize(n, cb * b * s.k * s.k * p);
+  const nchw = o.pad(o.reorderOutput(to4d(ctx, x), x.c), [0, 0, s.pad, s.pad, 0, 0, s.pad, s.pad]);
+  const hp = x.h + 2 * s.pad;
+  const dyM = o.reshape(o.transpose(o.reshape(dy.v, [n, s.cout / b, p, b]), [0, 2, 1, 3]), [n * p, s.cout]);
+  const dyChunks = o.split(dyM, 0, n / chunk);
+  const perKw: Value[] = [];
+  for (let kw = 0; kw < s.k; kw++) {
+    const cols = o.slice(nchw, [kw], [kw + s.stride * (dy.w - 1) + 1], [3], [s.stride]);
+    const rows = o.reshape(cols, [n * x.c * hp, dy.w]);
+    let acc: Value | null = null;
+    for (let i = 0; i < n / chunk; i++) {
+      const geo = { cb, b, n, hp, ho: dy.h, k: s.k, stride: s.stride, first: i * chunk, chunk };
+      const idx = g.cachedConstant(`lanerows:${JSON.stringify(geo)}`, () => g.constant(laneRowIndices(geo), "int32", [rowsPerKw, chunk * dy.h], "lanerow_idx"));
+      const colT = o.reshape(o.gather(rows, idx, 0), [rowsPerKw, chunk * p]);
+      acc = o.gemm(colT, dyChunks[i], acc);
+    }
+    perKw.push(acc as Value);
+  }
+  // [kw, c-block, kh, lane, O/b, b] -> [O/b, c-block, kh, kw, lane, b]
+  const stacked = o.reshape(o.concat(perKw, 0), [s.k, cb, s.k, b, s.cout / b, b]);
+  return o.reshape(o.transpose(stacked, [4, 1, 2, 0, 3, 5]), [s.cout, s.cin, s.k, s.k]);
+}
+
+/**
+ * Row indices into padded NCHW rows [(n, c, y), W'] for samples
+ * first..first+chunk: output row (c-block, kh, lane) x column (n, oy) reads
+ * row y = oy*stride + kh of channel c = c-block*b + lane.
+ */
+export function laneRowIndices(geo: { cb: number; b: number; n: number; hp: number; ho: number; k: number; stride: number; first: number; chunk: number }): Int32Array {
+  const { cb, b, n, hp, ho, k, stride, first, chunk } = geo;
+  if (cb * b * n * hp > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
+  const out = new Int32Array(cb * k * b * chunk * ho);
+  let at = 0;
+  for (let c = 0; c < cb; c++) {
+    for (let kh = 0; kh < k; kh++) {
+      for (let lane = 0; lane < b; lane++) {
+        for (let s = first; s < first + chunk; s++) {
+          const base = (s * cb * b + c * b + lane) * hp + kh;
+          for (let oy = 0; oy < ho; oy++) out[at++] = base + oy * stride;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Largest divisor of the batch whose im2col matrix fits COL_BUDGET. */

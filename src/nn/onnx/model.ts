@@ -26,8 +26,7 @@ export type Attr =
   | { s: string }
   | { ints: readonly number[] }
   | { floats: readonly number[] }
-  | { t: TensorData }
-  | { g: GraphSpec };
+  | { t: TensorData };
 
 export interface NodeSpec {
   opType: string;
@@ -101,7 +100,6 @@ const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_STRING = 3;
 const ATTR_TENSOR = 4;
-const ATTR_GRAPH = 5;
 const ATTR_FLOATS = 6;
 const ATTR_INTS = 7;
 
@@ -113,8 +111,7 @@ function encodeAttr(name: string, a: Attr): MessageWriter {
   else if ("s" in a) w.string(4, a.s).int(20, ATTR_STRING);
   else if ("ints" in a) w.packedInts(8, a.ints).int(20, ATTR_INTS);
   else if ("floats" in a) w.packedFloats(7, a.floats).int(20, ATTR_FLOATS);
-  else if ("t" in a) w.message(5, encodeTensor(a.t)).int(20, ATTR_TENSOR);
-  else w.message(6, encodeGraph(a.g)).int(20, ATTR_GRAPH);
+  else w.message(5, encodeTensor(a.t)).int(20, ATTR_TENSOR);
   return w;
 }
 
