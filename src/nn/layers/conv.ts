@@ -205,14 +205,18 @@ function weightGradBlocked(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
 }
 
 /**
- * Wide layers: im2col^T [K, NP] built from image rows, so the GEMM reads it as
- * is (no transposed copy of the largest operand, which dominates the blocked
- * variant on early layers). X goes back to NCHW once (ONNX Runtime's
- * vectorised ReorderOutput) and is padded; one strided Slice per kernel column
- * kw makes every tap's rows contiguous ([N, C, H', Wo]), and one Gather of
- * whole rows per kw builds col_kw^T [(c-block, kh, lane), NP].
- * Gemm(col_kw^T, dY as [NP, O]) per kw, then one move of b-float rows puts
- * [kw, c-block, kh, lane, O] into OIHWBiBo.
+ * Wide layers: im2col^T [K, NP] built from whole image rows, so the GEMM reads
+ * it as is (no transposed copy of the largest operand, which dominates the
+ * blocked variant on early layers). X goes back to NCHW once (ONNX Runtime's
+ * vectorised ReorderOutput) and is zero-padded; a Gather of whole rows builds
+ * col^T [(c-block, kh, lane), NP]. The kernel columns kw are then handled
+ * without copying X again:
+ * - stride 1: the gathered rows keep their full padded width W', and each kw
+ *   multiplies them with dY shifted right by kw on a W'-wide grid (zeros
+ *   elsewhere), so one col^T (a third of the full im2col) serves all kw;
+ * - stride 2: one strided Slice of X per kw, then rows of exactly Wo.
+ * Gemm(col^T, dY as [NP, O]) per kw gives [kw, c-block, kh, lane, O], and one
+ * move of b-float rows turns that into OIHWBiBo.
  */
 function weightGradLaneMajor(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   const { g, o } = ctx;
@@ -221,26 +225,41 @@ function weightGradLaneMajor(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   const cb = x.c / b;
   const p = dy.h * dy.w;
   const rowsPerKw = cb * s.k * b;
-  const chunk = chunkSize(n, cb * b * s.k * s.k * p);
-  const nchw = o.pad(o.reorderOutput(to4d(ctx, x), x.c), [0, 0, s.pad, s.pad, 0, 0, s.pad, s.pad]);
   const hp = x.h + 2 * s.pad;
+  const wp = x.w + 2 * s.pad;
+  const nchw = o.pad(o.reorderOutput(to4d(ctx, x), x.c), [0, 0, s.pad, s.pad, 0, 0, s.pad, s.pad]);
   const dyM = o.reshape(o.transpose(o.reshape(dy.v, [n, s.cout / b, p, b]), [0, 2, 1, 3]), [n * p, s.cout]);
-  const dyChunks = o.split(dyM, 0, n / chunk);
-  const perKw: Value[] = [];
-  for (let kw = 0; kw < s.k; kw++) {
-    const cols = o.slice(nchw, [kw], [kw + s.stride * (dy.w - 1) + 1], [3], [s.stride]);
-    const rows = o.reshape(cols, [n * x.c * hp, dy.w]);
-    let acc: Value | null = null;
-    for (let i = 0; i < n / chunk; i++) {
-      const geo = { cb, b, n, hp, ho: dy.h, k: s.k, stride: s.stride, first: i * chunk, chunk };
-      const idx = g.cachedConstant(`lanerows:${JSON.stringify(geo)}`, () => g.constant(laneRowIndices(geo), "int32", [rowsPerKw, chunk * dy.h], "lanerow_idx"));
-      const colT = o.reshape(o.gather(rows, idx, 0), [rowsPerKw, chunk * p]);
-      acc = o.gemm(colT, dyChunks[i], acc);
+  const rowWidth = s.stride === 1 ? wp : dy.w;
+  const chunk = chunkSize(n, rowsPerKw * dy.h * rowWidth);
+  const chunks = n / chunk;
+  const indices = (i: number) => {
+    const geo = { cb, b, n, hp, ho: dy.h, k: s.k, stride: s.stride, first: i * chunk, chunk };
+    return g.cachedConstant(`lanerows:${JSON.stringify(geo)}`, () => g.constant(laneRowIndices(geo), "int32", [rowsPerKw, chunk * dy.h], "lanerow_idx"));
+  };
+  const acc: (Value | null)[] = new Array(s.k).fill(null);
+  if (s.stride === 1) {
+    const rows = o.reshape(nchw, [n * x.c * hp, wp]);
+    const dyGrid = o.reshape(dyM, [n, dy.h, dy.w, s.cout]);
+    const shifted = Array.from({ length: s.k }, (_, kw) =>
+      o.split(o.reshape(o.pad(dyGrid, [0, 0, kw, 0, 0, 0, wp - dy.w - kw, 0]), [n * dy.h * wp, s.cout]), 0, chunks),
+    );
+    for (let i = 0; i < chunks; i++) {
+      const colT = o.reshape(o.gather(rows, indices(i), 0), [rowsPerKw, chunk * dy.h * wp]);
+      for (let kw = 0; kw < s.k; kw++) acc[kw] = o.gemm(colT, shifted[kw][i], acc[kw]);
     }
-    perKw.push(acc as Value);
+  } else {
+    const dyChunks = o.split(dyM, 0, chunks);
+    for (let kw = 0; kw < s.k; kw++) {
+      const cols = o.slice(nchw, [kw], [kw + s.stride * (dy.w - 1) + 1], [3], [s.stride]);
+      const rows = o.reshape(cols, [n * x.c * hp, dy.w]);
+      for (let i = 0; i < chunks; i++) {
+        const colT = o.reshape(o.gather(rows, indices(i), 0), [rowsPerKw, chunk * p]);
+        acc[kw] = o.gemm(colT, dyChunks[i], acc[kw]);
+      }
+    }
   }
   // [kw, c-block, kh, lane, O/b, b] -> [O/b, c-block, kh, kw, lane, b]
-  const stacked = o.reshape(o.concat(perKw, 0), [s.k, cb, s.k, b, s.cout / b, b]);
+  const stacked = o.reshape(o.concat(acc as Value[], 0), [s.k, cb, s.k, b, s.cout / b, b]);
   return o.reshape(o.transpose(stacked, [4, 1, 2, 0, 3, 5]), [s.cout, s.cin, s.k, s.k]);
 }
 
