@@ -1,15 +1,14 @@
 /**
  * Tensor layouts of the two execution paths.
  *
- * portable: activations NCHW, conv weights OIHW, per-channel vectors [1,C,1,1].
- * fast:     ONNX Runtime's blocked NCHWc layout with block b. A 4-D tensor
- *           [N, C, H, W] is stored as [N, C/b, H, W, b]; the engine keeps
- *           activations in that 5-D "channel view" (so per-channel maths is a
- *           plain broadcast over [1, C/b, 1, 1, b]) and reshapes (no copy) to
- *           4-D around the NCHWc ops. Conv weights are stored permanently in the
- *           kernels' filter formats: OIHWBiBo = [O/b][I/b][kh][kw][bi][bo], or
- *           OIHWBo = [O/b][I][kh][kw][bo] for a conv whose input is plain NCHW
- *           with fewer than b channels (the image).
+ * portable: activations NCHW, conv weights OIHW.
+ * fast:     ONNX Runtime's blocked NCHWc layout with block b: a 4-D tensor
+ *           [N, C, H, W] holds its data as [N, C/b, H, W, b]. Conv weights are
+ *           stored permanently in the kernels' filter formats:
+ *           OIHWBiBo = [O/b][I/b][kh][kw][bi][bo], or OIHWBo = [O/b][I][kh][kw][bo]
+ *           for a conv whose input is plain NCHW with fewer than b channels
+ *           (the image).
+ * Per-channel vectors (BN parameters and statistics) are [C] in both.
  */
 
 export type Layout = { readonly kind: "portable" } | { readonly kind: "fast"; readonly block: number };
@@ -24,12 +23,6 @@ export function fastLayout(block: number): Layout {
 /** Block size: 1 for the portable layout. */
 export function blockOf(layout: Layout): number {
   return layout.kind === "fast" ? layout.block : 1;
-}
-
-/** Shape of a per-channel vector (BN parameters and statistics) in this layout. */
-export function channelParamShape(layout: Layout, c: number): number[] {
-  if (layout.kind === "portable") return [1, c, 1, 1];
-  return [1, c / layout.block, 1, 1, layout.block];
 }
 
 /** Conv weights keep the shape [O, I, k, k] in both layouts; only the order of the data differs. */

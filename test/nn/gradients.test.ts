@@ -8,12 +8,12 @@ import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { GraphBuilder, type Value } from "../../src/nn/graph/builder";
 import { bnBackward, bnTrainForward, reluBackward } from "../../src/nn/layers/batchnorm";
-import { type Act, Ctx, from4d, to4d, withValue } from "../../src/nn/layers/context";
+import { type Act, actOf, Ctx, withValue } from "../../src/nn/layers/context";
 import { COL_BUDGET, convBackward, convForward, LANE_MAJOR_MIN_WIDTH, type ConvSpec } from "../../src/nn/layers/conv";
 import { fcBackward, fcForward } from "../../src/nn/layers/fc";
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from "../../src/nn/layers/loss";
 import { globalAvgPoolBackward, globalAvgPoolForward, maxPoolBackward, maxPoolTrainForward } from "../../src/nn/layers/pooling";
-import { channelParamShape, convWeightFromLayout, convWeightToLayout, fastLayout, PORTABLE, type Layout } from "../../src/nn/layout";
+import { convWeightFromLayout, convWeightToLayout, fastLayout, PORTABLE, type Layout } from "../../src/nn/layout";
 import { Prng } from "../../src/nn/prng";
 import { probeFastPath } from "../../src/nn/runtime/probe";
 
@@ -53,14 +53,12 @@ function isAct(v: Act | Value): v is Act {
 
 /** NCHW value -> the layout's activation. */
 function actIn(ctx: Ctx, v: Value, c: number): Act {
-  if (!ctx.fast) return from4d(ctx, v, c);
-  return from4d(ctx, ctx.o.reorderInput(v, ctx.block), c);
+  return actOf(ctx, ctx.fast ? ctx.o.reorderInput(v, ctx.block) : v, c);
 }
 
 /** Activation -> NCHW value. */
 function actOut(ctx: Ctx, a: Act): Value {
-  if (!ctx.fast || a.plain) return to4d(ctx, a);
-  return ctx.o.reorderOutput(to4d(ctx, a), a.c);
+  return !ctx.fast || a.plain ? a.v : ctx.o.reorderOutput(a.v, a.c);
 }
 
 function toLayout(layout: Layout, s: InputSpec, data: Float32Array): Float32Array {
@@ -81,8 +79,7 @@ async function checkCase(layout: Layout, c: Case): Promise<number> {
   const rng = new Prng(42);
   const values: Record<string, Act | Value> = {};
   for (const s of c.inputs) {
-    const shape = s.kind === "channel" ? channelParamShape(layout, s.shape[0]) : s.shape;
-    const v = g.input(s.name, "float", shape);
+    const v = g.input(s.name, "float", s.shape);
     if (s.kind === "act") values[s.name] = actIn(ctx, v, s.shape[1]);
     else if (s.kind === "image") values[s.name] = { v, c: s.shape[1], h: s.shape[2], w: s.shape[3], plain: true };
     else values[s.name] = v;
@@ -126,8 +123,7 @@ async function checkCase(layout: Layout, c: Case): Promise<number> {
         d = d.slice();
         d[override.index] += override.delta;
       }
-      const shape = s.kind === "channel" ? channelParamShape(layout, s.shape[0]) : s.shape;
-      feeds[s.name] = new ort.Tensor("float32", toLayout(layout, s, d), shape);
+      feeds[s.name] = new ort.Tensor("float32", toLayout(layout, s, d), s.shape);
     }
     return session.run(feeds);
   };

@@ -17,7 +17,7 @@
 import type { Value } from "../graph/builder";
 import type { ConvGeometry } from "../graph/ops";
 import { blockedWeightOffset } from "../layout";
-import { from4d, to4d, type Act, type Ctx } from "./context";
+import { actOf, type Act, type Ctx } from "./context";
 
 export interface ConvSpec {
   cin: number;
@@ -35,12 +35,11 @@ export function geometry(s: ConvSpec): ConvGeometry {
 }
 
 export function convForward(ctx: Ctx, x: Act, w: Value, s: ConvSpec): Act {
-  const x4 = to4d(ctx, x);
-  if (!ctx.fast) return from4d(ctx, ctx.o.conv(x4, w, null, geometry(s)), s.cout);
+  if (!ctx.fast) return actOf(ctx, ctx.o.conv(x.v, w, null, geometry(s)), s.cout);
   if (x.plain && x.c >= ctx.block) {
     throw new Error(`fast path: an image with ${x.c} channels needs fewer channels than the NCHWc block ${ctx.block}`);
   }
-  return from4d(ctx, ctx.o.nchwcConv(x4, w, geometry(s)), s.cout);
+  return actOf(ctx, ctx.o.nchwcConv(x.v, w, geometry(s)), s.cout);
 }
 
 export interface ConvGrads {
@@ -61,8 +60,7 @@ export function convBackward(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, o
 
 function inputGradPortable(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: Act): Act {
   const out = (size: number, outSize: number) => size - ((outSize - 1) * s.stride - 2 * s.pad + s.k);
-  const dx4 = ctx.o.convTranspose(to4d(ctx, dy), w, geometry(s), [out(x.h, dy.h), out(x.w, dy.w)]);
-  const dx = from4d(ctx, dx4, s.cin);
+  const dx = actOf(ctx, ctx.o.convTranspose(dy.v, w, geometry(s), [out(x.h, dy.h), out(x.w, dy.w)]), s.cin);
   return acc ? { ...dx, v: ctx.o.add(dx.v, acc.v) } : dx;
 }
 
@@ -70,15 +68,14 @@ function inputGradFast(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: A
   const { o } = ctx;
   if (x.plain) throw new Error("internal: no input gradient for a conv reading the image");
   const wt = flippedWeights(ctx, w, s);
-  const dy4 = to4d(ctx, dy);
-  const sum = acc ? to4d(ctx, acc) : null;
+  const sum = acc ? acc.v : null;
   const full = s.k - 1 - s.pad;
   if (s.stride === 1) {
-    return from4d(ctx, o.nchwcConv(dy4, wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, full, full] }, sum), s.cin);
+    return actOf(ctx, o.nchwcConv(dy.v, wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, full, full] }, sum), s.cin);
   }
   if (s.k === 1 && s.pad === 0) {
-    const z4 = o.nchwcConv(dy4, wt, { kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] });
-    const dx = cropTo(ctx, dilate(ctx, from4d(ctx, z4, s.cin), s.stride), x.h, x.w);
+    const z = actOf(ctx, o.nchwcConv(dy.v, wt, { kernel: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] }), s.cin);
+    const dx = cropTo(ctx, dilate(ctx, z, s.stride), x.h, x.w);
     return acc ? { ...dx, v: o.add(dx.v, acc.v) } : dx;
   }
   const d = dilate(ctx, dy, s.stride);
@@ -86,8 +83,7 @@ function inputGradFast(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: A
   const endH = x.h - d.h - full + s.k - 1;
   const endW = x.w - d.w - full + s.k - 1;
   if (endH < 0 || endW < 0) throw new Error("internal: negative transposed-conv padding");
-  const dx4 = o.nchwcConv(to4d(ctx, d), wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, endH, endW] }, sum);
-  return from4d(ctx, dx4, s.cin);
+  return actOf(ctx, o.nchwcConv(d.v, wt, { kernel: [s.k, s.k], strides: [1, 1], pads: [full, full, endH, endW] }, sum), s.cin);
 }
 
 /** Zero-dilates a blocked activation: [N, C, H, W] -> [N, C, sH, sW] with the values at multiples of s. */
@@ -96,13 +92,15 @@ function dilate(ctx: Ctx, a: Act, stride: number): Act {
   const b = ctx.block;
   const rows = o.reshape(a.v, [-1, 1, a.w, 1, b]);
   const padded = o.pad(rows, [0, 0, 0, 0, 0, 0, stride - 1, 0, stride - 1, 0]);
-  const v = o.reshape(padded, [ctx.n, a.c / b, a.h * stride, a.w * stride, b]);
-  return { v, c: a.c, h: a.h * stride, w: a.w * stride, plain: false };
+  return actOf(ctx, o.reshape(padded, [ctx.n, a.c, a.h * stride, a.w * stride]), a.c);
 }
 
+/** Crops a blocked activation's bottom/right edge (slicing the [N, C/b, H, W, b] view). */
 function cropTo(ctx: Ctx, a: Act, h: number, w: number): Act {
   if (a.h === h && a.w === w) return a;
-  return { ...a, v: ctx.o.slice(a.v, [0, 0], [h, w], [2, 3]), h, w };
+  const { o } = ctx;
+  const view = o.reshape(a.v, [ctx.n, a.c / ctx.block, a.h, a.w, ctx.block]);
+  return actOf(ctx, o.reshape(o.slice(view, [0, 0], [h, w], [2, 3]), [ctx.n, a.c, h, w]), a.c);
 }
 
 /** The transposed conv's weights [Cin, Cout, k, k] in OIHWBiBo, gathered from the blocked forward weights. */
@@ -227,7 +225,7 @@ function weightGradLaneMajor(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   const rowsPerKw = cb * s.k * b;
   const hp = x.h + 2 * s.pad;
   const wp = x.w + 2 * s.pad;
-  const nchw = o.pad(o.reorderOutput(to4d(ctx, x), x.c), [0, 0, s.pad, s.pad, 0, 0, s.pad, s.pad]);
+  const nchw = o.pad(o.reorderOutput(x.v, x.c), [0, 0, s.pad, s.pad, 0, 0, s.pad, s.pad]);
   const dyM = o.reshape(o.transpose(o.reshape(dy.v, [n, s.cout / b, p, b]), [0, 2, 1, 3]), [n * p, s.cout]);
   const rowWidth = s.stride === 1 ? wp : dy.w;
   const chunk = chunkSize(n, rowsPerKw * dy.h * rowWidth);

@@ -9,7 +9,7 @@
  */
 import type { Value } from "../graph/builder";
 import type { ConvGeometry } from "../graph/ops";
-import { from4d, to4d, type Act, type Ctx } from "./context";
+import { actOf, type Act, type Ctx } from "./context";
 
 export interface PoolSpec {
   k: number;
@@ -29,33 +29,31 @@ export interface MaxPoolSaved {
 
 export function maxPoolTrainForward(ctx: Ctx, x: Act, s: PoolSpec): { y: Act; saved: MaxPoolSaved } {
   const { o } = ctx;
-  const nchw = ctx.fast ? o.reorderOutput(to4d(ctx, x), x.c) : to4d(ctx, x);
+  const nchw = ctx.fast ? o.reorderOutput(x.v, x.c) : x.v;
   const [y4, indices] = o.maxPoolWithIndices(nchw, geometry(s));
-  const y = from4d(ctx, ctx.fast ? o.reorderInput(y4, ctx.block) : y4, x.c);
+  const y = actOf(ctx, ctx.fast ? o.reorderInput(y4, ctx.block) : y4, x.c);
   return { y, saved: { x, indices, y } };
 }
 
 export function maxPoolInferForward(ctx: Ctx, x: Act, s: PoolSpec): Act {
   const { o } = ctx;
-  const x4 = to4d(ctx, x);
-  return from4d(ctx, ctx.fast ? o.nchwcMaxPool(x4, geometry(s)) : o.maxPool(x4, geometry(s)), x.c);
+  return actOf(ctx, ctx.fast ? o.nchwcMaxPool(x.v, geometry(s)) : o.maxPool(x.v, geometry(s)), x.c);
 }
 
 export function maxPoolBackward(ctx: Ctx, s: MaxPoolSaved, dy: Act): Act {
   const { o, g } = ctx;
-  const dyNchw = ctx.fast ? o.reorderOutput(to4d(ctx, dy), dy.c) : to4d(ctx, dy);
+  const dyNchw = ctx.fast ? o.reorderOutput(dy.v, dy.c) : dy.v;
   const size = ctx.n * s.x.c * s.x.h * s.x.w;
   const zeros = g.node("ConstantOfShape", [g.ints([size])], [{ type: "float", shape: [size] }])[0];
   const flat = o.scatterElementsAdd(zeros, o.reshape(s.indices, [-1]), o.reshape(dyNchw, [-1]), 0);
   const dx4 = o.reshape(flat, [ctx.n, s.x.c, s.x.h, s.x.w]);
-  return from4d(ctx, ctx.fast ? o.reorderInput(dx4, ctx.block) : dx4, s.x.c);
+  return actOf(ctx, ctx.fast ? o.reorderInput(dx4, ctx.block) : dx4, s.x.c);
 }
 
 /** [N, C] means over H, W; in the blocked layout [N, C/b, 1, 1, b] is already [N, C] in channel order. */
 export function globalAvgPoolForward(ctx: Ctx, x: Act): Value {
   const { o } = ctx;
-  const x4 = to4d(ctx, x);
-  const pooled = ctx.fast ? o.nchwcGlobalAveragePool(x4) : o.globalAveragePool(x4);
+  const pooled = ctx.fast ? o.nchwcGlobalAveragePool(x.v) : o.globalAveragePool(x.v);
   return o.reshape(pooled, [0, x.c]);
 }
 
@@ -64,6 +62,6 @@ export function globalAvgPoolBackward(ctx: Ctx, x: Act, dpooled: Value): Act {
   const b = ctx.block;
   const perChannel = ctx.fast ? o.reshape(dpooled, [0, x.c / b, 1, 1, b]) : o.reshape(dpooled, [0, x.c, 1, 1]);
   const scaled = o.mul(perChannel, g.scalar(1 / (x.h * x.w)));
-  const shape = ctx.fast ? [ctx.n, x.c / b, x.h, x.w, b] : [ctx.n, x.c, x.h, x.w];
-  return { ...x, v: o.expand(scaled, shape) };
+  if (!ctx.fast) return { ...x, v: o.expand(scaled, [ctx.n, x.c, x.h, x.w]) };
+  return { ...x, v: o.reshape(o.expand(scaled, [ctx.n, x.c / b, x.h, x.w, b]), [ctx.n, x.c, x.h, x.w]) };
 }

@@ -1,9 +1,9 @@
 /**
- * How each network parameter is held inside the engine's graphs: its graph
- * shape in a layout, and the conversion of its data to and from the standard
- * layout (done in JS only when weights enter or leave the engine).
+ * How each network parameter is held inside the engine's graphs: with its
+ * standard shape, and its data converted to and from the standard layout (in
+ * JS, only when weights enter or leave the engine).
  */
-import { channelParamShape, convWeightFromLayout, convWeightToLayout, type Layout } from "../layout";
+import { convWeightFromLayout, convWeightToLayout, type Layout } from "../layout";
 import { IMAGE, type NetSpec, type ParamInfo } from "./spec";
 
 /** Convs that read the image itself: plain NCHW input (OIHWBo weights on the fast path). */
@@ -11,11 +11,6 @@ export function imageConvs(spec: NetSpec): Set<string> {
   const names = new Set<string>();
   for (const n of spec.nodes) if (n.op === "conv" && n.input === IMAGE) names.add(`${n.name}.weight`);
   return names;
-}
-
-export function graphShape(p: ParamInfo, layout: Layout): number[] {
-  if (p.kind === "conv" || p.kind === "fc_weight" || p.kind === "fc_bias") return [...p.shape];
-  return channelParamShape(layout, p.shape[0]);
 }
 
 export function toGraphLayout(p: ParamInfo, data: Float32Array, layout: Layout, imageConv: boolean): Float32Array {

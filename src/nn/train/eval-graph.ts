@@ -6,7 +6,6 @@ import { GraphBuilder, type Value } from "../graph/builder";
 import { Ctx } from "../layers/context";
 import { normalizePixels } from "../layers/input";
 import type { Layout } from "../layout";
-import { graphShape } from "../net/graph-params";
 import { paramsOf, type NetSpec } from "../net/spec";
 import { forwardNet } from "./forward";
 import { stateInputName } from "./step-graph";
@@ -19,7 +18,7 @@ export function buildEvalGraph(spec: NetSpec, layout: Layout, multiLabel: boolea
   const [c, h, w] = spec.imageShape;
   const images = g.input("images", "float", [EVAL_BATCH, c, h, w]);
   const values = new Map<string, Value>();
-  for (const p of paramsOf(spec)) values.set(p.name, g.input(stateInputName(p.name, "value"), "float", graphShape(p, layout)));
+  for (const p of paramsOf(spec)) values.set(p.name, g.input(stateInputName(p.name, "value"), "float", p.shape));
   const param = (name: string) => {
     const v = values.get(name);
     if (!v) throw new Error(`internal: no parameter ${name}`);

@@ -11,7 +11,7 @@ import { Ctx } from "../layers/context";
 import { normalizePixels } from "../layers/input";
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from "../layers/loss";
 import type { Layout } from "../layout";
-import { graphShape, imageConvs } from "../net/graph-params";
+import { imageConvs } from "../net/graph-params";
 import { paramsOf, type NetSpec, type ParamInfo } from "../net/spec";
 import { backwardNet } from "./backward";
 import { forwardNet } from "./forward";
@@ -68,7 +68,7 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
   const values = new Map<string, Value>();
   const slotValues = new Map<string, Value[]>();
   for (const p of paramsOf(spec)) {
-    const shape = graphShape(p, layout);
+    const shape = [...p.shape];
     const add = (slot: string) => {
       const input = stateInputName(p.name, slot);
       state.push({ input, output: `next:${input}`, param: p, slot, shape, imageConv: imageConv.has(p.name) });
