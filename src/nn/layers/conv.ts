@@ -10,9 +10,10 @@
  *
  * Input gradient: portable, ConvTranspose with the forward weights; fast, the
  * NCHWc conv itself on flipped, in/out-swapped weights (gathered from the
- * blocked weights in one Gather), on the gradient dilated with zeros when the
- * stride is 2 (for 1x1 convs the dilation happens after the conv, on fewer
- * channels).
+ * blocked weights in one GatherElements); with stride 2, 3x3 convs on even
+ * sizes are split into four parity parts (inputGradPolyphase), others convolve
+ * the gradient dilated with zeros (for 1x1 convs the dilation happens after
+ * the conv, on fewer channels).
  */
 import type { Value } from "../graph/builder";
 import type { ConvGeometry } from "../graph/ops";
@@ -67,7 +68,9 @@ function inputGradPortable(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc
 function inputGradFast(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, acc?: Act): Act {
   const { o } = ctx;
   if (x.plain) throw new Error("internal: no input gradient for a conv reading the image");
-  const wt = flippedWeights(ctx, w, s);
+  if (s.stride === 2 && s.k === 3 && s.pad === 1 && x.h === 2 * dy.h && x.w === 2 * dy.w) return inputGradPolyphase(ctx, w, dy, s, acc);
+  const all = Array.from({ length: s.k }, (_, i) => i);
+  const wt = transposedWeights(ctx, w, s, all, all);
   const sum = acc ? acc.v : null;
   const full = s.k - 1 - s.pad;
   if (s.stride === 1) {
@@ -103,26 +106,54 @@ function cropTo(ctx: Ctx, a: Act, h: number, w: number): Act {
   return actOf(ctx, o.reshape(o.slice(view, [0, 0], [h, w], [2, 3]), [ctx.n, a.c, h, w]), a.c);
 }
 
-/** The transposed conv's weights [Cin, Cout, k, k] in OIHWBiBo, gathered from the blocked forward weights. */
-function flippedWeights(ctx: Ctx, w: Value, s: ConvSpec): Value {
+/**
+ * Weights of the transposed conv [Cin, Cout, |rows|, |cols|] in OIHWBiBo,
+ * gathered (one GatherElements) from the blocked forward weights: the kernel
+ * flipped and in/out swapped, keeping only the flipped taps `rows` x `cols`
+ * (all of them for the plain transposed conv, a subset for one polyphase part).
+ */
+function transposedWeights(ctx: Ctx, w: Value, s: ConvSpec, rows: number[], cols: number[]): Value {
   const { g, o } = ctx;
   const b = ctx.block;
-  const idx = g.cachedConstant(`flip:${s.cout}:${s.cin}:${s.k}:${b}`, () => {
-    const n = s.cout * s.cin * s.k * s.k;
-    const data = new Int32Array(n);
+  const idx = g.cachedConstant(`flip:${s.cout}:${s.cin}:${s.k}:${b}:${rows}:${cols}`, () => {
+    const data = new Int32Array(s.cout * s.cin * rows.length * cols.length);
+    const oBlocks = s.cout / b;
     for (let c = 0; c < s.cin; c++) {
       for (let oc = 0; oc < s.cout; oc++) {
-        for (let kh = 0; kh < s.k; kh++) {
-          for (let kw = 0; kw < s.k; kw++) {
-            const dest = blockedWeightOffset(c, oc, kh, kw, s.cout, s.k, b, false);
+        rows.forEach((kh, i) => {
+          cols.forEach((kw, j) => {
+            const dest = (((((Math.floor(c / b) * oBlocks + Math.floor(oc / b)) * rows.length + i) * cols.length + j) * b + (oc % b)) * b) + (c % b);
             data[dest] = blockedWeightOffset(oc, c, s.k - 1 - kh, s.k - 1 - kw, s.cin, s.k, b, false);
-          }
-        }
+          });
+        });
       }
     }
-    return g.constant(data, "int32", [n], "flip_idx");
+    return g.constant(data, "int32", [data.length], "flip_idx");
   });
-  return o.reshape(o.gatherElements(o.reshape(w, [-1]), idx, 0), [s.cin, s.cout, s.k, s.k]);
+  return o.reshape(o.gatherElements(o.reshape(w, [-1]), idx, 0), [s.cin, s.cout, rows.length, cols.length]);
+}
+
+/**
+ * Input gradient of a 3x3 stride-2 pad-1 conv on an even-sized input, split
+ * by output parity instead of convolving the zero-dilated gradient (which
+ * spends 3/4 of its work on zeros): dx[2m+a, 2q+c] only meets the flipped
+ * taps {1} (a = 0) or {0, 2} (a = 1) of each axis, so each of the four parts
+ * is a small stride-1 conv of dY. The parts are interleaved back by two
+ * Concats of b-float rows.
+ */
+function inputGradPolyphase(ctx: Ctx, w: Value, dy: Act, s: ConvSpec, acc?: Act): Act {
+  const { o } = ctx;
+  const b = ctx.block;
+  const taps = [[1], [0, 2]];
+  const part = (a: number, c: number) =>
+    o.nchwcConv(dy.v, transposedWeights(ctx, w, s, taps[a], taps[c]), { kernel: [taps[a].length, taps[c].length], strides: [1, 1], pads: [0, 0, a, c] });
+  const rowsOf = (a: number) => {
+    const even = o.reshape(part(a, 0), [-1, dy.w, 1, b]);
+    const odd = o.reshape(part(a, 1), [-1, dy.w, 1, b]);
+    return o.reshape(o.concat([even, odd], 2), [-1, 1, 2 * dy.w * b]);
+  };
+  const dx = o.reshape(o.concat([rowsOf(0), rowsOf(1)], 1), [ctx.n, s.cin, 2 * dy.h, 2 * dy.w]);
+  return actOf(ctx, acc ? o.add(dx, acc.v) : dx, s.cin);
 }
 
 /**
