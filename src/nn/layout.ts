@@ -20,14 +20,7 @@ export function fastLayout(block: number): Layout {
   return { kind: "fast", block };
 }
 
-/** Block size: 1 for the portable layout. */
-export function blockOf(layout: Layout): number {
-  return layout.kind === "fast" ? layout.block : 1;
-}
-
-/** Conv weights keep the shape [O, I, k, k] in both layouts; only the order of the data differs. */
-
-/** OIHW -> the layout's filter format. */
+/** OIHW -> the layout's filter format (the shape stays [O, I, k, k]; only the order of the data differs). */
 export function convWeightToLayout(layout: Layout, w: Float32Array, o: number, i: number, k: number, plainInput: boolean): Float32Array {
   if (layout.kind === "portable") return w.slice();
   return permuteConvWeight(w, o, i, k, layout.block, plainInput, true);

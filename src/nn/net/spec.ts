@@ -110,16 +110,3 @@ export function shapesOf(spec: NetSpec): Map<string, number[]> {
   if (logits.length !== 1 || logits[0] !== spec.numClasses) throw new Error(`network: output ${spec.output} has shape [${logits}], expected [${spec.numClasses}]`);
   return shapes;
 }
-
-/** How many layers read each value (a value read twice gets its gradient summed). */
-export function consumerCounts(spec: NetSpec): Map<string, number> {
-  const counts = new Map<string, number>();
-  const use = (v: string) => counts.set(v, (counts.get(v) ?? 0) + 1);
-  for (const n of spec.nodes) {
-    if (n.op === "add") {
-      use(n.a);
-      use(n.b);
-    } else use(n.input);
-  }
-  return counts;
-}

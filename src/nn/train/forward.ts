@@ -18,8 +18,7 @@ export type Saved =
   | { op: "maxpool"; pool: MaxPoolSaved }
   | { op: "add"; y: Act; relu: boolean }
   | { op: "gap"; x: Act }
-  | { op: "fc"; x: Value; w: Value }
-  | { op: "none" };
+  | { op: "fc"; x: Value; w: Value };
 
 export interface ForwardResult {
   logits: Value;
