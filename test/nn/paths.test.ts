@@ -45,7 +45,9 @@ describe("execution paths", () => {
     const run = async (path: "fast" | "portable") => {
       const t = await createTrainer({ arch, optimizer: SGD, batchSize: 4, seed: 2, path, log: () => undefined });
       const losses: number[] = [];
-      for (let i = 0; i < 3; i++) losses.push((await t.step(images, labels, 0.05)).loss);
+      // Two steps: later ones eventually flip a ReLU whose input is float32 noise away from zero, after which
+      // the paths legitimately drift apart.
+      for (let i = 0; i < 2; i++) losses.push((await t.step(images, labels, 0.05)).loss);
       const probs = await t.predict(images, 4);
       const weights = t.weights();
       await t.dispose();
@@ -57,7 +59,7 @@ describe("execution paths", () => {
     expect(maxAbsDiff(fast.probs, portable.probs)).toBeLessThan(1e-4);
     for (const [name, t] of Object.entries(portable.weights.tensors)) {
       const scale = t.data.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-3);
-      expect(maxAbsDiff(fast.weights.tensors[name].data, t.data) / scale, name).toBeLessThan(1e-3);
+      expect(maxAbsDiff(fast.weights.tensors[name].data, t.data) / scale, name).toBeLessThan(1e-4);
     }
   });
 });
