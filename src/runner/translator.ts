@@ -8,6 +8,10 @@
  * prints the value of a cell's last expression statement. Names it did not declare are declared
  * (`let extra = 5;`) after papermill's "Passed unknown parameter" warning.
  * `const` names cannot take a parameter: that is reported, with the fix.
+ * A number or boolean given for a name declared as a string (`-p epochs 2`
+ * where the cell says `let epochs = "2"`) is written as a string: papermill's
+ * coercion is a guess at the type, while the declaration states it, and
+ * SageMaker's hyperparameters are strings.
  */
 import { UsageError } from "./errors";
 import type { DeclaredParameter } from "./parameters-cell";
@@ -66,8 +70,9 @@ export function translateParameters(params: Parameters, declared: DeclaredParame
     if (!IDENTIFIER.test(name) || RESERVED.has(name)) {
       throw new UsageError(`Parameter name '${name}' is not a valid TypeScript variable name; use letters, digits, _ or $ (not starting with a digit, not a keyword).`);
     }
-    const literal = toTypeScriptLiteral(value, name);
     const decl = byName.get(name);
+    const asDeclared = decl?.inferred_type_name === "string" && (typeof value === "number" || typeof value === "boolean") ? String(value) : value;
+    const literal = toTypeScriptLiteral(asDeclared, name);
     if (!decl) {
       if (declared !== null) warnings.push(`Passed unknown parameter: ${name}`);
       declarations.push(`let ${name} = ${literal};`);

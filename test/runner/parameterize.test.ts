@@ -56,6 +56,12 @@ describe("the TypeScript translator", () => {
     expect(cell.warnings).toEqual(["Passed unknown parameter: extra"]);
   });
 
+  it("writes numbers and booleans as strings for names the cell declares as strings", () => {
+    const declared = parseParametersCell('let epochs = "2";\nlet lr: string = "0.1";\nlet steps = 3;\nlet flag = "False";');
+    const cell = translateParameters({ epochs: 5, lr: 0.05, steps: 4, flag: true }, declared);
+    expect(cell.source).toBe('// Parameters\n{\n  epochs = "5";\n  lr = "0.05";\n  steps = 4;\n  flag = "true";\n}\n');
+  });
+
   it("declares everything, without unknown-parameter warnings, when there is no parameters cell", () => {
     expect(translateParameters({ a: 1 }, null)).toEqual({ source: "// Parameters\nlet a = 1;\n", warnings: [] });
   });
