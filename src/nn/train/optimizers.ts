@@ -96,23 +96,22 @@ export class OptimizerEmitter {
   }
 
   /**
-   * a*x (+ sum) for a scalar a, in one pass. On the fast path a tensor whose
-   * size is a multiple of the block is viewed as a blocked [1, b, H, W] image
-   * and scaled by a 1x1 depthwise NCHWc conv with the sum fused in: one read of
-   * each operand and one write, where Mul + Add would take two passes.
+   * a*x (+ sum) for a scalar a, in one pass. On the fast path a conv weight
+   * [O, I, k, k] whose I is a multiple of the block is, byte for byte, a
+   * blocked NCHWc image, so a 1x1 depthwise NCHWc conv with every weight a
+   * scales it with the sum fused in: one read of each operand and one write,
+   * where Mul + Add take two passes. (Reshaping other tensors into such a view
+   * would cost a copy: ONNX Runtime copies reshaped graph inputs and outputs.)
    */
   private axpy(x: Value, a: Value, sum?: Value): Value {
     const { ctx } = this;
     const o = ctx.o;
-    const size = x.shape.reduce<number>((p, d) => p * (d as number), 1);
     const b = ctx.block;
-    if (!ctx.fast || size % b !== 0 || size < 4096) return sum ? o.add(o.mul(x, a), sum) : o.mul(x, a);
-    const rows = largestDivisorAtMost(size / b, 256);
-    const view = [1, b, rows, size / b / rows];
-    const weight = o.reshape(o.expand(o.reshape(a, [1]), [b]), [b, 1, 1, 1]);
-    const inputs = sum ? [o.reshape(x, view), weight, null, o.reshape(sum, view)] : [o.reshape(x, view), weight];
-    const y = o.g.node("Conv", inputs, [{ type: "float", shape: view }], { kernel_shape: { ints: [1, 1] }, group: { i: b } }, NCHWC_DOMAIN)[0];
-    return o.reshape(y, x.shape as number[]);
+    if (!ctx.fast || x.shape.length !== 4 || (x.shape[1] as number) % b !== 0) return sum ? o.add(o.mul(x, a), sum) : o.mul(x, a);
+    const channels = x.shape[1] as number;
+    const weight = o.reshape(o.expand(o.reshape(a, [1]), [channels]), [channels, 1, 1, 1]);
+    const inputs = sum ? [x, weight, null, sum] : [x, weight];
+    return o.g.node("Conv", inputs, [{ type: "float", shape: x.shape }], { kernel_shape: { ints: [1, 1] }, group: { i: channels } }, NCHWC_DOMAIN)[0];
   }
 
   private minusLr(): Value {
@@ -134,10 +133,4 @@ export class OptimizerEmitter {
     }
     return this.adamLr;
   }
-}
-
-/** Rows of the blocked view: many (the NCHWc kernels split work by rows across threads), dividing the size exactly. */
-function largestDivisorAtMost(n: number, limit: number): number {
-  for (let d = Math.min(n, limit); d > 1; d--) if (n % d === 0) return d;
-  return 1;
 }
