@@ -12,7 +12,7 @@ import type { SigV4Params } from "../auth/sigv4-params";
 import type { ChunkSigner } from "../auth/verify";
 import { AwsError } from "../http/errors";
 import { CHECKSUM_ALGORITHMS, DIGEST_BYTES, checksumHeader, parseChecksumAlgorithm, type ChecksumAlgorithm } from "./checksums";
-import type { WrittenBody } from "./fs-store";
+import { MAX_PUT_BYTES, type WrittenBody } from "./fs-store";
 
 export interface PreparedPayload {
   /** The decoded body. */
@@ -68,6 +68,13 @@ export function preparePayload(
     throw new AwsError("InvalidArgument", `Content-Encoding aws-chunked needs an x-amz-content-sha256 of STREAMING-… (got "${payloadHash}").`, 400);
   }
   const declared = declaredLength(headers, chunked);
+  // Refused before a byte of the body is read, as S3 does: streaming 5 GiB to disk first would only fill it.
+  if (declared !== undefined && declared > MAX_PUT_BYTES) {
+    throw new AwsError("EntityTooLarge", `Your proposed upload exceeds the maximum allowed size: ${declared} bytes declared, at most ${MAX_PUT_BYTES} in one request (use a multipart upload).`, 400, {
+      ProposedSize: declared,
+      MaxSizeAllowed: MAX_PUT_BYTES,
+    });
+  }
 
   const fromHeader = checksumFromHeaders(headers);
   const trailerAlg = chunked ? trailerChecksum(headers) : undefined;
@@ -84,7 +91,7 @@ export function preparePayload(
   }
   const md5 = headers["content-md5"];
   if (md5 !== undefined && Buffer.from(md5, "base64").length !== 16) {
-    throw new AwsError("InvalidDigest", "The Content-MD5 you specified was invalid (it must be the base64 of the body's 16-byte MD5).", 400);
+    throw new AwsError("InvalidDigest", "The Content-MD5 you specified is not valid: it must be the base64 of the body's 16-byte MD5.", 400);
   }
 
   let body: Readable = shield(req);
