@@ -6,6 +6,7 @@
  * its status machine at each step.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ENV, mlPaths, type InputDataConfigFile } from "../../../container/contract";
 import { AlgorithmProcess, type ProcessExit } from "../../containers/algorithm-process";
@@ -163,7 +164,7 @@ export class TrainingJobRunner {
         const written = readFailure(p);
         throw new JobFailure(
           written === undefined
-            ? "AlgorithmError: See job logs for more information"
+            ? `AlgorithmError: ${killedBy(exit.code)}See job logs for more information`
             : /^(AlgorithmError|ClientError):/.test(written)
               ? written
               : `AlgorithmError: ${written}`,
@@ -216,4 +217,15 @@ export class TrainingJobRunner {
     }
     this.update(name, (rec) => (rec.modelArtifacts = formatS3Uri({ bucket: out.bucket, key: modelKey })));
   }
+}
+
+/**
+ * "The algorithm was killed by SIGKILL (exit code 137). " for an exit that
+ * reports a signal (128 + n, as the launcher and shells report them), so that
+ * a process killed from outside (or by the out-of-memory killer) does not fail
+ * silently: it writes no failure file and often no last log line.
+ */
+function killedBy(code: number): string {
+  const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+  return code > 128 && name ? `The algorithm was killed by ${name} (exit code ${code}). ` : "";
 }
