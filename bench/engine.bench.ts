@@ -27,6 +27,8 @@ const BATCH = 32;
 const SGD: OptimizerConfig = { kind: "sgd", momentum: 0.9, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, gamma: 0.9 };
 
 interface Workload {
+  /** For ENGINE_BENCH_WORKLOADS (comma-separated) to pick some, e.g. "r20,r18-64". */
+  key: string;
   label: string;
   model: "r20" | "r18";
   size: number;
@@ -35,9 +37,9 @@ interface Workload {
 }
 
 const WORKLOADS: Workload[] = [
-  { label: "ResNet-20 3x32x32", model: "r20", size: 32, classes: 10, train: true },
-  { label: "ResNet-18 3x64x64", model: "r18", size: 64, classes: 257, train: true },
-  { label: "ResNet-18 3x224x224", model: "r18", size: 224, classes: 257, train: false },
+  { key: "r20", label: "ResNet-20 3x32x32", model: "r20", size: 32, classes: 10, train: true },
+  { key: "r18-64", label: "ResNet-18 3x64x64", model: "r18", size: 64, classes: 257, train: true },
+  { key: "r18-224", label: "ResNet-18 3x224x224", model: "r18", size: 224, classes: 257, train: false },
 ];
 
 /** OpenBLAS 0.3.21 mistakes recent CPUs for old ones; name the real core type from the CPU flags. */
@@ -133,8 +135,9 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     results.push({ name, unit, project: m.project, reference: value, ratio: ratio(m.project, value, lowerIsBetter), note: m.reference ? `${note}; PyTorch: ${m.reference.config}` : note });
   };
 
+  const picked = process.env.ENGINE_BENCH_WORKLOADS?.split(",").map((k) => k.trim());
   for (const w of WORKLOADS) {
-    if (quick && w.size === 224) continue;
+    if (picked ? !picked.includes(w.key) : quick && w.size === 224) continue;
     const arch: Architecture = { numLayers: w.model === "r20" ? 20 : 18, imageShape: [3, w.size, w.size], numClasses: w.classes, multiLabel: false };
     const images = pixels(BATCH * 3 * w.size * w.size, 1);
     const labels = Float32Array.from({ length: BATCH }, (_, i) => i % w.classes);
