@@ -24,6 +24,7 @@ process.chdir(process.env.TSLAB_KERNEL_CWD ? path.resolve(process.env.TSLAB_KERN
 followParent();
 
 const tslabDir = path.join(root, "node_modules", "tslab");
+ignoreDirectoryChanges();
 const { startKernel } = require(path.join(tslabDir, "dist", "main.js"));
 startKernel({
   configPath,
@@ -31,6 +32,20 @@ startKernel({
   jsKernel: false,
   globalVersion: require(path.join(tslabDir, "package.json")).version,
 });
+
+/**
+ * tslab's compiler host allows one pending TypeScript timer. Its watch
+ * program also watches `src/` and `node_modules/` recursively (failed module
+ * lookups); a .ts/.js/.json file created or edited there while a cell runs
+ * arms a second timer, and from then on every cell fails with "Unexpected
+ * pending rebuildTimer". Without directory watchers, edits of the files a
+ * cell imported are still seen (tslab watches those files one by one); only
+ * an import that failed keeps failing until the kernel restarts.
+ */
+function ignoreDirectoryChanges() {
+  const ts = require(path.join(root, "node_modules", "@tslab", "typescript-for-tslab"));
+  ts.sys.watchDirectory = () => ({ close() {} });
+}
 
 /**
  * Jupyter clients set JPY_PARENT_PID; ipykernel exits when that parent dies,
