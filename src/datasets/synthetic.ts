@@ -38,6 +38,8 @@ export interface SyntheticOptions {
 export interface SyntheticManifest {
   name: string;
   seed: number;
+  /** SYNTHETIC_GENERATOR_VERSION of the code that drew the images (absent: before versions). */
+  generator?: number;
   classes: string[];
   numClasses: number;
   imageSize: number;
@@ -62,6 +64,9 @@ export interface SyntheticManifest {
     testImage: string;
   };
 }
+
+/** Bump whenever the same options would draw different images, so cached datasets are redrawn. */
+export const SYNTHETIC_GENERATOR_VERSION = 2;
 
 export const SYNTHETIC_DEFAULTS = {
   name: "synthetic-shapes",
@@ -192,6 +197,7 @@ export async function generateSyntheticDataset(options: SyntheticOptions): Promi
   const manifest: SyntheticManifest = {
     name: o.name,
     seed: o.seed,
+    generator: SYNTHETIC_GENERATOR_VERSION,
     classes: [...classes],
     numClasses,
     imageSize: size,

@@ -16,7 +16,7 @@ import {
   CALTECH256_S3_KEYS,
   caltech256Bucket,
 } from "../datasets/caltech256";
-import { generateSyntheticDataset, SYNTHETIC_DEFAULTS, type SyntheticManifest } from "../datasets/synthetic";
+import { generateSyntheticDataset, SYNTHETIC_DEFAULTS, SYNTHETIC_GENERATOR_VERSION, type SyntheticManifest } from "../datasets/synthetic";
 import { download } from "./download";
 import { startProgress, type Progress } from "./progress";
 
@@ -96,7 +96,8 @@ export async function syntheticDataset(options: DataOptions = {}): Promise<Synth
     const complete = [manifest.files.trainRec, manifest.files.valRec, manifest.files.testImage].every((f) =>
       fs.existsSync(path.join(dir, f)),
     );
-    if (complete && manifest.seed === SYNTHETIC_DEFAULTS.seed) return manifest;
+    // A dataset drawn by an older generator would train differently: draw it again.
+    if (complete && manifest.seed === SYNTHETIC_DEFAULTS.seed && manifest.generator === SYNTHETIC_GENERATOR_VERSION) return manifest;
   }
   const progress = startProgress("synthetic dataset");
   const manifest = await generateSyntheticDataset({

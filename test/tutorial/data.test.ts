@@ -14,6 +14,7 @@ import {
   trainingFiles,
 } from "../../src/tutorial/data";
 import { CALTECH256_S3_KEYS } from "../../src/datasets/caltech256";
+import { SYNTHETIC_GENERATOR_VERSION } from "../../src/datasets/synthetic";
 
 /** Everything this file writes goes under one folder, removed at the end. */
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "tutorial-data-test-"));
@@ -60,6 +61,17 @@ describe("the synthetic dataset", () => {
     const before = fs.statSync(files.train).mtimeMs;
     await trainingFiles("synthetic", { dataDir });
     expect(fs.statSync(files.train).mtimeMs).toBe(before);
+  }, 60_000);
+
+  it("draws a dataset of an older generator again instead of reusing it", async () => {
+    const manifestFile = path.join(dataDir, "synthetic", "dataset.json");
+    await trainingFiles("synthetic", { dataDir });
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Record<string, unknown>;
+    delete manifest.generator;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const files = await trainingFiles("synthetic", { dataDir });
+    expect(JSON.parse(fs.readFileSync(manifestFile, "utf8")).generator).toBe(SYNTHETIC_GENERATOR_VERSION);
+    expect(fs.statSync(files.train).size).toBeGreaterThan(100_000);
   }, 60_000);
 });
 
