@@ -1,0 +1,66 @@
+/**
+ * The process table (Linux /proc) as the checks read it: which processes
+ * belong to a local server's data directory, and how much memory one holds.
+ */
+import * as fs from "node:fs";
+
+export interface ProcessEntry {
+  pid: number;
+  /** Its command line, arguments joined by spaces. */
+  command: string;
+  /** Its SM_ML_ROOT (the job, endpoint or transform it runs for); absent for the server. */
+  root?: string;
+}
+
+function readProc(pid: string, file: string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server of `dataDir` and every process of its jobs and endpoints: a
+ * program started for a job carries its SM_ML_ROOT, which lies below the data
+ * directory (so other servers' processes on this machine never count).
+ */
+export function processesOf(dataDir: string): ProcessEntry[] {
+  const root = `SM_ML_ROOT=${dataDir.replace(/\/+$/, "")}/`;
+  const found: ProcessEntry[] = [];
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const cmdline = readProc(pid, "cmdline");
+    if (cmdline === undefined) continue;
+    const args = cmdline.split("\0").filter(Boolean);
+    const mlRoot = (readProc(pid, "environ") ?? "").split("\0").find((v) => v.startsWith(root));
+    const isServer = args.some((a) => a.endsWith("local-server.ts")) && args[args.indexOf("--data-dir") + 1] === dataDir;
+    if (isServer || mlRoot) found.push({ pid: Number(pid), command: args.join(" "), root: mlRoot?.slice("SM_ML_ROOT=".length) });
+  }
+  return found;
+}
+
+/**
+ * The algorithm program itself (not its launcher) running `mode` for the job
+ * or endpoint whose work folder is `<dataDir>/sagemaker/work/<kind>/<name>`.
+ */
+export function algorithmProcess(dataDir: string, kind: "training-jobs" | "endpoints" | "transform-jobs", mode: "train" | "serve"): ProcessEntry[] {
+  const under = `${dataDir.replace(/\/+$/, "")}/sagemaker/work/${kind}/`;
+  return processesOf(dataDir).filter((p) => p.root?.startsWith(under) && p.command.endsWith(` ${mode}`) && !p.command.includes("launcher.js"));
+}
+
+/** Resident memory of `pid` in bytes, or undefined when it is gone. */
+export function rssBytes(pid: number): number | undefined {
+  const status = readProc(String(pid), "status");
+  const kb = status && /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return kb ? Number(kb[1]) * 1024 : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

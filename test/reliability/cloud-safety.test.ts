@@ -1,0 +1,36 @@
+/**
+ * Cloud safety on the local backend, one injection of the full set: the
+ * tutorial notebook run by the project's runner in a real tslab kernel, with
+ * a failure thrown in the cell that creates the endpoint. The always-run
+ * clean-up cell must delete the endpoint, its configuration and the model.
+ */
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeCellWith, runCloudSafety } from "../../src/reliability/cloud-safety/run";
+import { Target } from "../../src/reliability/target";
+import { failures, workspace, type Workspace } from "./helpers";
+
+let ws: Workspace;
+let target: Target;
+
+beforeAll(async () => {
+  ws = await workspace("cloud-safety");
+  target = await Target.start({ dataDir: path.join(ws.dir, "server") });
+});
+
+afterAll(async () => {
+  await target?.stop();
+  ws?.remove();
+});
+
+describe("cloud safety", () => {
+  it("a failure in the cell that creates the endpoint still deletes everything the run created", async () => {
+    const figures = await runCloudSafety({ target, workDir: path.join(ws.dir, "runs"), dataDir: path.join(ws.dir, "notebook-data") }, [{ kind: "throw", cell: codeCellWith("createEndpoint(") }]);
+    expect(failures(figures.results)).toBe("");
+    const [run] = figures.results;
+    expect(run.created.filter((r) => /^(Endpoint|EndpointConfig|Model) /.test(r))).toHaveLength(3);
+    expect(run.cleanedBy).toBe("always-run cell");
+    expect(run.leaks).toEqual([]);
+    expect(figures.leakedResources).toBe(0);
+  }, 600_000);
+});
