@@ -85,11 +85,12 @@ function connectOutcome(host: string, port: number): Promise<Outcome> {
       socket.destroy();
       resolve({ status: "connected", type: "", message: `${host}:${port} accepted a connection` });
     });
+    // ECONNREFUSED where the address exists; EADDRNOTAVAIL or ENETUNREACH where it does not (e.g. ::1 without IPv6).
     socket.once("timeout", () => {
       socket.destroy();
-      resolve({ status: "refused", type: "timeout", message: "" });
+      resolve({ status: "refused", type: "not connected", message: "timeout" });
     });
-    socket.once("error", (e: NodeJS.ErrnoException) => resolve({ status: "refused", type: e.code ?? e.message, message: "" }));
+    socket.once("error", (e: NodeJS.ErrnoException) => resolve({ status: "refused", type: "not connected", message: e.code ?? e.message }));
   });
 }
 
@@ -155,7 +156,7 @@ function loopbackChecks(ctx: AccessContext): AccessCheck[] {
       (host): AccessCheck => ({
         id: `loopback.connect-${host}`,
         what: `a TCP connection to port ${port} at ${host}, another address of this machine`,
-        expect: { status: "refused", type: "ECONNREFUSED" },
+        expect: { status: "refused", type: "not connected" },
         run: () => connectOutcome(host, port),
       }),
     ),
