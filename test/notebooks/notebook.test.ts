@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
+import { declaredStage, STAGES, type StageId } from "../../src/main-job/stages";
+import type { Cell as RunnerCell } from "../../src/runner/notebook";
 
 const NOTEBOOK = path.join(__dirname, "..", "..", "notebooks", "image-classification-fulltraining.ipynb");
 const README = path.join(__dirname, "..", "..", "notebooks", "README.md");
@@ -56,11 +58,37 @@ describe("notebook format", () => {
     expect(ids.size).toBe(nb.cells.length);
   });
 
-  it("is committed without outputs", () => {
+  it("is committed with the outputs of one complete run, without the run's bookkeeping", () => {
+    // `npm start -- --update-notebook` saves them; `npm run check:notebooks` compares fresh runs with them.
+    expect(codeCells.map((c) => c.execution_count)).toEqual(codeCells.map((_, i) => i + 1));
     for (const cell of codeCells) {
-      expect(cell.outputs).toEqual([]);
-      expect(cell.execution_count).toBeNull();
+      expect((cell.outputs as Array<{ output_type: string }>).filter((o) => o.output_type === "error")).toEqual([]);
+      expect(cell.metadata).not.toHaveProperty("papermill");
+      expect(cell.metadata).not.toHaveProperty("execution");
     }
+    expect(nb.metadata).not.toHaveProperty("papermill");
+    for (const tag of ["injected-parameters", "papermill-error-cell-tag"]) expect(nb.cells.filter((c) => c.metadata.tags?.includes(tag))).toEqual([]);
+    const shown = JSON.stringify(codeCells.map((c) => c.outputs));
+    expect(shown).toContain("Training job ended with status: Completed");
+    expect(shown).toContain("image/svg+xml");
+    expect(shown).toContain("Result: label - triangle");
+    expect(shown).toContain("<td>Endpoint</td>");
+  });
+
+  it("names the main job's stage of every code cell, in the order the tutorial runs them", () => {
+    const stages = codeCells.map((c, i) => declaredStage(c as unknown as RunnerCell, i));
+    expect(stages.every((s) => s !== null)).toBe(true);
+    const order = STAGES.map((s) => s.id);
+    const positions = stages.map((s) => order.indexOf(s as StageId));
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(new Set(stages)).toEqual(new Set(order));
+  });
+
+  it("tags for check mode only the cells whose output legitimately varies", () => {
+    const ignored = codeCells.filter((c) => c.metadata.tags?.includes("nbval-ignore-output")).map((c) => text(c));
+    expect(ignored).toHaveLength(2);
+    expect(ignored[0]).toMatch(/trainingFiles\(/); // generates the data the first time only
+    expect(ignored[1]).toMatch(/waitForTrainingJob\(/); // the streamed training log
   });
 
   it("runs on the tslab kernel", () => {
