@@ -61,7 +61,7 @@ async function main(): Promise<number> {
       if (result.exitCode !== EXIT.ok) failed.push(input);
     }
   } finally {
-    await server.release(false);
+    await server.release(false, (m) => process.stderr.write(`Warning: ${m}\n`));
   }
   process.stdout.write(failed.length === 0 ? `\nAll ${notebooks.length} notebook(s) match their committed outputs.\n` : `\nFailed: ${failed.join(", ")}\n`);
   return failed.length === 0 ? EXIT.ok : EXIT.failure;

@@ -132,7 +132,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobReport> {
       error = e.message;
     }
   } finally {
-    if (lease && server) server.stoppedByJob = await lease.release(opts.keepServer);
+    if (lease && server) server.stoppedByJob = await lease.release(opts.keepServer, (m) => opts.write(`Warning: ${m}\n`));
   }
 
   if (run) {

@@ -13,11 +13,11 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ListEndpointsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { ListEndpointsCommand, ListTrainingJobsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { chromium } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readLocalServerInfo, stopLocalServer } from "../../src/local/launcher";
+import { ensureLocalServer, readLocalServerInfo, stopLocalServer } from "../../src/local/launcher";
 import type { MainJobReport } from "../../src/main-job/job";
 import { readNotebook, writeNotebook, type CodeCell, type Notebook, type Output } from "../../src/runner/notebook";
 
@@ -91,7 +91,7 @@ function shown(nb: Notebook): string {
 }
 
 afterAll(async () => {
-  for (const home of ["server-ok", "server-broken-cli", "server-broken-job"]) await stopLocalServer({ dataDir: path.join(work, home) });
+  for (const home of ["server-ok", "server-broken-cli", "server-broken-job", "server-interrupted"]) await stopLocalServer({ dataDir: path.join(work, home) });
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -275,5 +275,41 @@ describe("a deliberately broken copy of the notebook", () => {
     expect(fs.existsSync(path.join(out, "broken.html"))).toBe(true);
     expect(await readLocalServerInfo({ dataDir: serverHome })).toBeUndefined();
     await expectNoProcesses(serverHome);
+  }, 300_000);
+});
+
+describe("an interrupted main job", () => {
+  it("exits 130 once the guard stopped the running training job, then stops the server it started", async () => {
+    const serverHome = path.join(work, "server-interrupted");
+    const out = path.join(work, "out-interrupted");
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/main.ts", "-r", "data_dir", data, "--out", out], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_SAGEMAKER_HOME: serverHome, LOCAL_SAGEMAKER_PORT: "0", AWS_EC2_METADATA_DISABLED: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      // The training job runs: interrupt now, while a billable resource exists.
+      if (stdout.includes("Epoch[0] Batch") && !child.killed) child.kill("SIGINT");
+    });
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(/KeyboardInterrupt/);
+    expect(stdout).toContain("started by this job and stopped again");
+    const report = JSON.parse(fs.readFileSync(path.join(out, "main-job-summary.json"), "utf8")) as MainJobReport;
+    expect(report).toMatchObject({ status: "interrupted", passed: false, failure: { stage: "training" } });
+    expect(await readLocalServerInfo({ dataDir: serverHome })).toBeUndefined();
+    await expectNoProcesses(serverHome);
+    // Started again, the server knows the job as stopped by the guard (one cut off by the server's stop would be Failed).
+    const info = await ensureLocalServer({ dataDir: serverHome, port: 0 });
+    const sm = new SageMakerClient({ endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
+    try {
+      const jobs = (await sm.send(new ListTrainingJobsCommand({}))).TrainingJobSummaries ?? [];
+      expect(jobs.map((j) => j.TrainingJobStatus)).toEqual(["Stopped"]);
+    } finally {
+      sm.destroy();
+      await stopLocalServer({ dataDir: serverHome });
+    }
   }, 300_000);
 });
