@@ -1,12 +1,15 @@
 /**
  * 2-D convolution without bias: forward, input gradient, weight gradient.
  *
- * Weight gradient (both paths): im2col as ONE Gather with constant indices
- * from the (zero-slot padded) input, then one GEMM contracting over batch and
- * positions together. The indices are int32 and shared by every conv of the
- * same geometry; when the im2col matrix of the whole batch would exceed
- * COL_BUDGET elements the batch is processed in chunks whose gradients are
- * summed, which bounds memory for large images.
+ * Weight gradient: im2col as a Gather with constant indices, then a GEMM
+ * contracting over batch and positions together, in three variants:
+ * weightGradPlain (NCHW input: the portable path and the image conv, element
+ * gathers), weightGradBlocked (narrow blocked layers: rows of b channel lanes)
+ * and weightGradLaneMajor (wide blocked layers: whole image rows, so the GEMM
+ * needs no transposed copy). Indices are int32, shared by every conv of the
+ * same geometry; when an im2col matrix would exceed COL_BUDGET elements the
+ * batch is processed in chunks whose gradients are summed, which bounds
+ * memory for large images and keeps the blocks cache-sized.
  *
  * Input gradient: portable, ConvTranspose with the forward weights; fast, the
  * NCHWc conv itself on flipped, in/out-swapped weights (gathered from the
