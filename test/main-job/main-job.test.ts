@@ -282,9 +282,11 @@ describe("an interrupted main job", () => {
   it("exits 130 once the guard stopped the running training job, then stops the server it started", async () => {
     const serverHome = path.join(work, "server-interrupted");
     const out = path.join(work, "out-interrupted");
+    // The guard keeps its log in the temp folder after it cleaned up: this run's goes under `work`.
+    const tmp = fs.mkdirSync(path.join(work, "tmp-interrupted"), { recursive: true }) as string;
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/main.ts", "-r", "data_dir", data, "--out", out], {
       cwd: ROOT,
-      env: { ...process.env, LOCAL_SAGEMAKER_HOME: serverHome, LOCAL_SAGEMAKER_PORT: "0", AWS_EC2_METADATA_DISABLED: "true" },
+      env: { ...process.env, TMPDIR: tmp, LOCAL_SAGEMAKER_HOME: serverHome, LOCAL_SAGEMAKER_PORT: "0", AWS_EC2_METADATA_DISABLED: "true" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
