@@ -108,7 +108,11 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobReport> {
   let kernelStartSeconds = 0;
   try {
     if (declaredBackend(source, parameters) === "local") {
-      lease = await leaseLocalServer();
+      try {
+        lease = await leaseLocalServer();
+      } catch (e) {
+        throw new RunnerError(`the local SageMaker is needed (backend "local") but did not start: ${(e as Error).message}`);
+      }
       server = { endpoint: lease.endpoint, dataDir: lease.dataDir, startedByJob: lease.startedByJob, stoppedByJob: false, startSeconds: lease.startSeconds };
       opts.write(`Local SageMaker: ${lease.startedByJob ? "started" : "already running"} at ${lease.endpoint} (data in ${lease.dataDir})\n`);
     }
