@@ -37,8 +37,9 @@ export function buildEndpointConfigRequest(input: EndpointConfigInput): CreateEn
 }
 
 export async function createEndpointConfig(session: TutorialSession, request: CreateEndpointConfigInput): Promise<string> {
-  const created = await session.clients.sagemaker.send(new CreateEndpointConfigCommand(request));
-  session.tracker.record("EndpointConfig", request.EndpointConfigName as string);
+  const created = await session.tracker.creating("EndpointConfig", request.EndpointConfigName as string, () =>
+    session.clients.sagemaker.send(new CreateEndpointConfigCommand(request)),
+  );
   return created.EndpointConfigArn as string;
 }
 
@@ -50,8 +51,7 @@ export function buildEndpointRequest(endpointName: string, endpointConfigName: s
 
 /** Creates the endpoint and records it (the guard deletes it should the kernel die before the clean-up cell). */
 export async function createEndpoint(session: TutorialSession, request: CreateEndpointInput): Promise<string> {
-  const created = await session.clients.sagemaker.send(new CreateEndpointCommand(request));
-  session.tracker.record("Endpoint", request.EndpointName as string);
+  const created = await session.tracker.creating("Endpoint", request.EndpointName as string, () => session.clients.sagemaker.send(new CreateEndpointCommand(request)));
   return created.EndpointArn as string;
 }
 

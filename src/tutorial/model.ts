@@ -46,7 +46,6 @@ export async function modelArtifacts(session: TutorialSession, jobName: string):
 
 /** Creates the model, records it for clean-up and returns its ARN. */
 export async function createModel(session: TutorialSession, request: CreateModelInput): Promise<string> {
-  const created = await session.clients.sagemaker.send(new CreateModelCommand(request));
-  session.tracker.record("Model", request.ModelName as string);
+  const created = await session.tracker.creating("Model", request.ModelName as string, () => session.clients.sagemaker.send(new CreateModelCommand(request)));
   return created.ModelArn as string;
 }

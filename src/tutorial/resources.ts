@@ -136,6 +136,27 @@ export class ResourceTracker {
     for (const listener of this.listeners) listener(resource);
   }
 
+  /**
+   * Records the resource before `create` asks for it, and forgets it again
+   * only when the service refused the request. Recording after the answer
+   * would leave a window in which a kernel that dies (killed, out of memory)
+   * leaves a resource that exists but that nobody, not even the guard, knows
+   * of. A recorded name that was never created is harmless: clean-up counts
+   * it as already gone.
+   */
+  async creating<T>(kind: ResourceKind, name: string, create: () => Promise<T>): Promise<T> {
+    const knownBefore = this.state.resources.some((r) => r.kind === kind && r.name === name);
+    this.record(kind, name);
+    try {
+      return await create();
+    } catch (e) {
+      // An answer from the service (e.g. the name is taken by a resource that is not ours) means nothing was created.
+      const answered = typeof (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === "number";
+      if (answered && !knownBefore) this.forget(kind, name);
+      throw e;
+    }
+  }
+
   forget(kind: ResourceKind, name: string): void {
     this.state.resources = this.state.resources.filter((r) => !(r.kind === kind && r.name === name));
     this.save();

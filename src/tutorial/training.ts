@@ -80,8 +80,7 @@ export function buildTrainingJobRequest(input: TrainingJobRequestInput): CreateT
 /** Creates the job, records it for clean-up, prints its first status; returns its ARN. */
 export async function createTrainingJob(session: TutorialSession, request: CreateTrainingJobRequest): Promise<string> {
   const name = request.TrainingJobName as string;
-  const created = await session.clients.sagemaker.send(new CreateTrainingJobCommand(request));
-  session.tracker.record("TrainingJob", name);
+  const created = await session.tracker.creating("TrainingJob", name, () => session.clients.sagemaker.send(new CreateTrainingJobCommand(request)));
   const described = await describeTrainingJob(session, name);
   console.log(`Training job current status: ${described.TrainingJobStatus}`);
   return created.TrainingJobArn as string;

@@ -55,8 +55,7 @@ export async function runTransformJob(
   options: { pollSeconds?: number; maxWaitSeconds?: number } = {},
 ): Promise<DescribeTransformJobResponse> {
   const name = request.TransformJobName as string;
-  await session.clients.sagemaker.send(new CreateTransformJobCommand(request));
-  session.tracker.record("TransformJob", name);
+  await session.tracker.creating("TransformJob", name, () => session.clients.sagemaker.send(new CreateTransformJobCommand(request)));
   console.log(`Created Transform job with name: ${name}`);
   const progress = startProgress(`transform job ${name}`);
   const { state, verdict } = await pollUntilSettled<DescribeTransformJobResponse>({
