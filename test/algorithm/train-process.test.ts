@@ -267,6 +267,20 @@ describe("failures", () => {
   });
 });
 
+describe("the engine's execution path", () => {
+  it("follows IMAGE_CLASSIFICATION_ENGINE_PATH and refuses values it does not know", async () => {
+    const portable = makeRoot(tmp, "engine-portable", { ...HP, epochs: "1" }, recordio);
+    const ok = await runAlgorithm("train", portable, { IMAGE_CLASSIFICATION_ENGINE_PATH: "portable" });
+    expect(ok.code, ok.output).toBe(0);
+    expect(ok.output).toContain("Training on the CPU with ONNX Runtime (portable execution path)");
+
+    const bad = makeRoot(tmp, "engine-bad", HP, recordio);
+    const r = await runAlgorithm("train", bad, { IMAGE_CLASSIFICATION_ENGINE_PATH: "gpu" });
+    expect(r.code).toBe(1);
+    expect(failureOf(bad)).toBe("ClientError: Environment variable IMAGE_CLASSIFICATION_ENGINE_PATH must be one of auto, fast, portable; got 'gpu'.");
+  });
+});
+
 describe("stopping", () => {
   it("stops promptly on SIGTERM and keeps the best model so far", async () => {
     const root = makeRoot(tmp, "stop", { ...HP, epochs: "200" }, recordio);

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { MlPaths } from "../../container/contract";
 import { SeededRandom } from "../../formats/seeded-random";
-import type { Architecture, EngineModule, ModelWeights, Trainer } from "../../nn/api";
+import type { Architecture, EngineModule, ExecutionPath, ModelWeights, Trainer } from "../../nn/api";
 import { paramsFileName } from "./artifacts";
 import { CheckpointKeeper } from "./checkpoints";
 import { ClientError } from "./errors";
@@ -32,6 +32,8 @@ export interface TrainContext {
 
 /** Environment variable: seed for initialisation, shuffling and augmentation (default 0: runs repeat exactly). */
 export const SEED_ENV = "IMAGE_CLASSIFICATION_SEED";
+/** Environment variable: the engine's execution path, "auto" (default: the fast path when its probe passes), "fast" or "portable". */
+export const ENGINE_PATH_ENV = "IMAGE_CLASSIFICATION_ENGINE_PATH";
 /** Progress lines come at most this often. */
 const PROGRESS_MS = 2000;
 
@@ -94,7 +96,7 @@ export async function train(ctx: TrainContext): Promise<void> {
       optimizer: { kind: hp.optimizer, momentum: hp.momentum, weightDecay: hp.weight_decay, beta1: hp.beta_1, beta2: hp.beta_2, eps: hp.eps, gamma: hp.gamma },
       batchSize: hp.mini_batch_size,
       seed,
-      path: "auto" as const,
+      path: readEnginePath(ctx.env),
       classWeights: arch.useWeightedLoss ? classWeights(trainSet, hp.num_classes) : undefined,
     };
     let initialWeights: ModelWeights | undefined;
@@ -258,6 +260,13 @@ function readSeed(env: NodeJS.ProcessEnv): number {
     throw new ClientError(`Environment variable ${SEED_ENV} must be an integer from 0 to 4294967295, got '${text}'.`);
   }
   return Number(text);
+}
+
+function readEnginePath(env: NodeJS.ProcessEnv): ExecutionPath | "auto" {
+  const text = env[ENGINE_PATH_ENV];
+  if (text === undefined || text === "") return "auto";
+  if (text === "auto" || text === "fast" || text === "portable") return text;
+  throw new ClientError(`Environment variable ${ENGINE_PATH_ENV} must be one of auto, fast, portable; got '${text}'.`);
 }
 
 function logParameters(hp: ImageClassificationHyperparameters, log: AlgorithmLog): void {

@@ -144,7 +144,7 @@ export class ImageRegistry {
       return {
         uri,
         argv: programArgv([IMAGE_CLASSIFICATION_ENTRY], "/"),
-        environment: {},
+        environment: algorithmSettings(this.env),
         metricDefinitions: IMAGE_CLASSIFICATION_METRICS,
         source: "built-in image-classification",
       };
@@ -156,4 +156,19 @@ export class ImageRegistry {
         `as {"${uri}": {"command": ["./my-algorithm.js"]}} (see src/local/README.md).`,
     );
   }
+}
+
+/**
+ * The built-in algorithm's own settings (`IMAGE_CLASSIFICATION_SEED`,
+ * `IMAGE_CLASSIFICATION_ENGINE_PATH`, `IMAGE_CLASSIFICATION_PRETRAINED_MODEL`)
+ * pass from the server's environment to its processes, so a run can be steered
+ * without changing the tutorial's requests; nothing else of the server's
+ * environment does.
+ */
+function algorithmSettings(env: NodeJS.ProcessEnv): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith("IMAGE_CLASSIFICATION_") && value !== undefined) picked[name] = value;
+  }
+  return picked;
 }

@@ -28,6 +28,12 @@ describe("image registry", () => {
     expect(imageClassificationUri("us-west-2")).toBe("433757028032.dkr.ecr.us-west-2.amazonaws.com/image-classification:1");
   });
 
+  it("passes the algorithm's own IMAGE_CLASSIFICATION_* settings from the server's environment, and nothing else", () => {
+    const env = { IMAGE_CLASSIFICATION_ENGINE_PATH: "portable", IMAGE_CLASSIFICATION_SEED: "7", AWS_SECRET_ACCESS_KEY: "secret", HOME: "/root" };
+    const image = new ImageRegistry(path.join(dir, "images.json"), "us-east-1", env).resolve(imageClassificationUri("us-east-1"));
+    expect(image.environment).toEqual({ IMAGE_CLASSIFICATION_ENGINE_PATH: "portable", IMAGE_CLASSIFICATION_SEED: "7" });
+  });
+
   it("runs TypeScript programs through tsx, with an absolute loader URL", () => {
     const image = new ImageRegistry(path.join(dir, "images.json"), "us-east-1", {}).resolve(imageClassificationUri("eu-west-1"));
     expect(image.argv.slice(1, 3)).toEqual(["--import", expect.stringMatching(/^file:\/\/.*tsx.*loader\.mjs$/)]);
