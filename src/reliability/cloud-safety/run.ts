@@ -165,6 +165,8 @@ async function runInjection(o: CloudSafetyOptions, injection: Injection, name: s
     }
   }
   problems.push(...left.leaks.map((l) => `left behind: ${l}`));
+  // Who should have deleted it, and what it said.
+  if (left.leaks.length > 0) for (const log of guardLogs(tmp)) problems.push(`guard log ${log}: ${fs.readFileSync(log, "utf8").trim().split("\n").slice(-6).join(" | ")}`);
   problems.push(...left.states.map((f) => `resource state file left: ${f}`));
   problems.push(...left.guards.map((p) => `guard process ${p} still runs`));
   problems.push(...left.kernels.map((p) => `kernel process ${p} still runs`));
