@@ -49,6 +49,17 @@ export function algorithmProcess(dataDir: string, kind: "training-jobs" | "endpo
   return processesOf(dataDir).filter((p) => p.root?.startsWith(under) && p.command.endsWith(` ${mode}`) && !p.command.includes("launcher.js"));
 }
 
+/** Processes whose command line contains `needle` and one of `words`, e.g. a kernel and its run's folder. */
+export function processesMentioning(needle: string, words: string[]): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = readProc(pid, "cmdline")?.split("\0").join(" ");
+    if (cmd?.includes(needle) && words.some((w) => cmd.includes(w))) found.push(Number(pid));
+  }
+  return found;
+}
+
 /** Resident memory of `pid` in bytes, or undefined when it is gone. */
 export function rssBytes(pid: number): number | undefined {
   const status = readProc(String(pid), "status");

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../../local/config";
 import { sleep, until } from "../poll";
+import { processesMentioning } from "../processes";
 import type { Target } from "../target";
 import { codeCells, describeInjection, injectionName, writeInjectedCopy, type Injection } from "./injection";
 import { createdSince, leaksSince, snapshot } from "./resources";
@@ -43,21 +44,6 @@ export interface CloudSafetyOptions {
 interface OutCell {
   cell_type: string;
   metadata: { tags?: string[]; papermill?: { status?: string } };
-}
-
-/** Processes whose command line mentions `needle` and one of `words` (Linux /proc). */
-function processesWith(needle: string, words: string[]): number[] {
-  const found: number[] = [];
-  for (const pid of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
-      if (cmd.includes(needle) && words.some((w) => cmd.includes(w))) found.push(Number(pid));
-    } catch {
-      // Gone.
-    }
-  }
-  return found;
 }
 
 /** Files of the tutorial's state folder under `tmp` whose names match `pattern`. */
@@ -120,7 +106,7 @@ async function runInjection(o: CloudSafetyOptions, injection: Injection, name: s
     try {
       await until(moment, injection.once === "endpoint" ? "the run's endpoint exists" : "the run's training job runs", 600_000, 200);
       if (injection.to === "kernel") {
-        const [kernel] = processesWith("tslab-kernel", [tmp]);
+        const [kernel] = processesMentioning("tslab-kernel", [tmp]);
         if (kernel === undefined) problems.push("no kernel process of this run was found to kill");
         else process.kill(kernel, injection.signal);
       } else {
@@ -152,7 +138,7 @@ async function runInjection(o: CloudSafetyOptions, injection: Injection, name: s
   // The guard needs a moment to see its kernel gone (it polls every second) and to delete.
   const settled = async () => {
     const leaks = leaksSince(before, await snapshot(clients));
-    const left = { leaks, states: stateFiles(tmp), guards: processesWith("guard-main", [tmp]), kernels: processesWith("tslab-kernel", [tmp]) };
+    const left = { leaks, states: stateFiles(tmp), guards: processesMentioning("guard-main", [tmp]), kernels: processesMentioning("tslab-kernel", [tmp]) };
     return leaks.length + left.states.length + left.guards.length + left.kernels.length === 0 ? left : undefined;
   };
   let left = await settled().catch(() => undefined);
@@ -161,7 +147,7 @@ async function runInjection(o: CloudSafetyOptions, injection: Injection, name: s
       left = await until(settled, "everything the run created is gone", o.settleMs ?? 180_000, 500);
     } catch {
       const leaks = leaksSince(before, await snapshot(clients));
-      left = { leaks, states: stateFiles(tmp), guards: processesWith("guard-main", [tmp]), kernels: processesWith("tslab-kernel", [tmp]) };
+      left = { leaks, states: stateFiles(tmp), guards: processesMentioning("guard-main", [tmp]), kernels: processesMentioning("tslab-kernel", [tmp]) };
     }
   }
   problems.push(...left.leaks.map((l) => `left behind: ${l}`));
