@@ -22,8 +22,13 @@ function fail(paths: ReturnType<typeof mlPaths>, e: unknown): never {
   const reason = err instanceof ClientError ? err.message : `AlgorithmError: ${err.message}`;
   if (!(err instanceof ClientError) && err.stack) log.error(err.stack);
   log.error(reason);
-  fs.mkdirSync(paths.output, { recursive: true });
-  fs.writeFileSync(paths.failure, reason);
+  try {
+    fs.mkdirSync(paths.output, { recursive: true });
+    fs.writeFileSync(paths.failure, reason);
+  } catch (writeError) {
+    // A full disk fails this too; the reason is already in the log, which SageMaker's generic reason points to.
+    log.error(`Could not write ${paths.failure}: ${writeError instanceof Error ? writeError.message : String(writeError)}`);
+  }
   process.exit(EXIT.failed);
 }
 
