@@ -1,4 +1,4 @@
-/** The store's and multipart errors as S3 answers them over HTTP. */
+/** S3 errors as S3 answers them over HTTP: the store's and multipart errors converted, and the ones the wire layer raises itself. */
 import { AwsError } from "../http/errors";
 import { MultipartError } from "./multipart";
 import { StoreError } from "./store-api";
@@ -38,4 +38,28 @@ export function toS3Error(err: unknown, where: { bucket?: string; key?: string }
   }
   if (err instanceof MultipartError) return new AwsError(err.code, err.message, MULTIPART_STATUS[err.code], err.fields);
   return err;
+}
+
+export function noSuchKey(key: string): AwsError {
+  return new AwsError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
+}
+
+export function malformedXml(detail: string): AwsError {
+  return new AwsError("MalformedXML", `The XML you provided was not well-formed or did not validate against our published schema (${detail}).`, 400);
+}
+
+export function notImplemented(message: string): AwsError {
+  return new AwsError("NotImplemented", `A header or query you provided requested a function that is not implemented. ${message}`, 501);
+}
+
+export function methodNotAllowed(method: string, what: string, allowed: string[]): AwsError {
+  return new AwsError("MethodNotAllowed", `The specified method is not allowed against this resource (${method} on ${what}).`, 405, { Method: method, ResourceType: what }, { allow: allowed.join(", ") });
+}
+
+export function invalidArgument(name: string, value: string, message: string): AwsError {
+  return new AwsError("InvalidArgument", message, 400, { ArgumentName: name, ArgumentValue: value.slice(0, 200) });
+}
+
+export function preconditionFailed(condition: string): AwsError {
+  return new AwsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412, { Condition: condition });
 }

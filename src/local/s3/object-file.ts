@@ -28,6 +28,11 @@ export interface ObjectRecord {
   partsCount?: number;
 }
 
+/** The algorithm an object's checksums are reported under: the first one kept (the client's, if it sent one). */
+export function primaryChecksum(r: ObjectRecord): ChecksumAlgorithm | undefined {
+  return Object.keys(r.checksums)[0] as ChecksumAlgorithm | undefined;
+}
+
 const MAGIC = Buffer.from("LSO1");
 const FOOTER_BYTES = 8;
 

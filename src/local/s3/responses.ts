@@ -3,7 +3,7 @@ import { S3_NAMESPACE, escapeXml, xmlDocument, xmlElement, xmlElements } from ".
 import type { BucketInfo } from "./fs-store";
 import type { ListPage } from "./listing";
 import type { PartRecord, UploadInfo } from "./multipart";
-import type { ObjectRecord } from "./object-file";
+import { primaryChecksum, type ObjectRecord } from "./object-file";
 import type { ChecksumAlgorithm } from "./checksums";
 
 export interface Owner {
@@ -33,7 +33,7 @@ export function urlEncodeKey(key: string): string {
 }
 
 function contentsXml(r: ObjectRecord, encode: (s: string) => string, owner?: Owner): string {
-  const primary = Object.keys(r.checksums)[0] as ChecksumAlgorithm | undefined;
+  const primary = primaryChecksum(r);
   return xmlElement(
     "Contents",
     xmlElements([
