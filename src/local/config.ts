@@ -6,6 +6,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isProcessRunning } from "../system/process-state";
 
 export const LOOPBACK_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 9430;
@@ -160,14 +161,6 @@ export function serverInfoFile(dataDir: string): string {
   return path.join(dataDir, "server.json");
 }
 
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The pid in server.pid, if the file exists and names a live process. */
 export function livePid(dataDir: string): number | undefined {
@@ -177,7 +170,7 @@ export function livePid(dataDir: string): number | undefined {
   } catch {
     return undefined;
   }
-  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && isProcessRunning(pid) ? pid : undefined;
 }
 
 export function readServerInfo(dataDir: string): ServerInfoFile | undefined {

@@ -10,7 +10,6 @@ import * as http from "http";
 import * as path from "path";
 import {
   credentialsFile,
-  isProcessAlive,
   livePid,
   pidFile,
   readServerInfo,
@@ -19,6 +18,7 @@ import {
   resolveSettings,
   type LocalIdentity,
 } from "./config";
+import { isProcessRunning } from "../system/process-state";
 
 export interface LocalServerInfo {
   endpoint: string;
@@ -155,10 +155,10 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!isProcessAlive(pid)) return true;
+    if (!isProcessRunning(pid)) return true;
     await sleep(100);
   }
-  return !isProcessAlive(pid);
+  return !isProcessRunning(pid);
 }
 
 function getJson(url: string, timeoutMs: number): Promise<{ status?: string; pid?: number } | undefined> {

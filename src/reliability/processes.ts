@@ -67,11 +67,3 @@ export function rssBytes(pid: number): number | undefined {
   return kb ? Number(kb[1]) * 1024 : undefined;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { ensureLocalServer, stopLocalServer, type LocalServerInfo } from "../local/launcher";
 import { clientsFor, destroyClients, type Clients } from "./clients";
-import { isAlive } from "./processes";
+import { isProcessRunning } from "../system/process-state";
 
 /** LOCAL_SAGEMAKER_*_SECONDS of the server process: short grace periods, because the checks stop and kill a lot and wait for every end. */
 const SETTINGS = { STOP_GRACE: 5, SHUTDOWN_GRACE: 2, HEALTH_TIMEOUT: 120, INVOCATION_TIMEOUT: 60 } as const;
@@ -69,8 +69,8 @@ export class Target {
     this.dropClients();
     process.kill(pid, "SIGKILL");
     const deadline = Date.now() + 10_000;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (isAlive(pid)) throw new Error(`the server process ${pid} survived SIGKILL for 10 s`);
+    while (isProcessRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (isProcessRunning(pid)) throw new Error(`the server process ${pid} survived SIGKILL for 10 s`);
   }
 
   async restart(): Promise<void> {

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isProcessRunning, processStartTicks } from "../system/process-state";
 import type { Backend } from "./clients";
 
 export type ResourceKind = "TrainingJob" | "TransformJob" | "Model" | "EndpointConfig" | "Endpoint";
@@ -36,26 +37,11 @@ export function defaultStateDir(): string {
   return path.join(os.tmpdir(), `sagemaker-tutorial-${typeof process.getuid === "function" ? process.getuid() : "user"}`);
 }
 
-/** Field 22 of /proc/<pid>/stat; undefined where /proc does not exist. */
-export function processStartTicks(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may contain spaces and parentheses: count from the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[19];
-  } catch {
-    return undefined;
-  }
-}
+export { processStartTicks };
 
 /** Whether the process that wrote `state` still runs (and is that process, not a later one with its pid). */
 export function ownerAlive(state: Pick<ResourceState, "pid" | "pidStartTicks">): boolean {
-  try {
-    process.kill(state.pid, 0);
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
+  if (!isProcessRunning(state.pid)) return false;
   if (state.pidStartTicks !== undefined) {
     const now = processStartTicks(state.pid);
     if (now !== undefined && now !== state.pidStartTicks) return false;

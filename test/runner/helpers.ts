@@ -67,14 +67,7 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 }
 
 /** Alive = exists and is not a zombie (a reaped-later orphan has stopped running). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isProcessRunning as isAlive } from "../../src/system/process-state";
 
 export async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import { isProcessAlive } from "../../../src/local/config";
+import { isProcessRunning } from "../../../src/system/process-state";
 import { ensureLocalServer, readLocalServerInfo, stopLocalServer } from "../../../src/local/launcher";
 
 const run = promisify(execFile);
@@ -63,7 +63,7 @@ describe("npm run local:start | local:status | local:stop", () => {
     expect(again.stdout).toContain("already running");
     expect(JSON.parse(lastLine(again.stdout))).toEqual(info);
     const pid = Number(fs.readFileSync(path.join(dataDir, "server.pid"), "utf8"));
-    expect(isProcessAlive(pid)).toBe(true);
+    expect(isProcessRunning(pid)).toBe(true);
 
     const status = await cli(dataDir, "status");
     expect(status.code).toBe(0);
@@ -75,7 +75,7 @@ describe("npm run local:start | local:status | local:stop", () => {
     const stopped = await cli(dataDir, "stop");
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toContain(`stopped (pid ${pid})`);
-    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessRunning(pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "server.pid"))).toBe(false);
     const after = await cli(dataDir, "status");
     expect(after.code).toBe(3);
@@ -115,7 +115,7 @@ describe("npm run local:start | local:status | local:stop", () => {
     process.kill(pid, "SIGSTOP");
     const stopped = await cli(dataDir, "stop", "--timeout-ms", "500");
     expect(stopped.stdout).toContain("killed after the graceful stop timed out");
-    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessRunning(pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "server.pid"))).toBe(false);
   }, 60_000);
 
