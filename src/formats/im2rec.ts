@@ -16,6 +16,7 @@ import { packImageRecord } from "./image-record";
 import { formatLst, type LstItem } from "./lst";
 import { RecordIOWriter } from "./recordio";
 import { SeededRandom } from "./seeded-random";
+import { writeFileAtomic } from "../system/atomic-file";
 
 export const DEFAULT_EXTS = [".jpeg", ".jpg", ".png"];
 
@@ -194,10 +195,4 @@ export async function packRecordFile(items: readonly LstItem[], root: string, ou
     fs.rmSync(partial, { force: true });
     throw e;
   }
-}
-
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.partial-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ENV } from "../../container/contract";
-import { writeFileAtomic } from "./atomic-file";
+import { writeFileAtomic } from "../../system/atomic-file";
 
 export interface ProcessRecord {
   pgid: number;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../containers/atomic-file";
+import { writeFileAtomic } from "../../system/atomic-file";
 
 export interface LogEvent {
   timestamp: number;

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../../containers/atomic-file";
+import { writeFileAtomic } from "../../../system/atomic-file";
 
 export interface StoredResource {
   name: string;
