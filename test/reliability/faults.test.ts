@@ -3,8 +3,8 @@
  * background server killed with SIGKILL during a training job while a client
  * keeps writing objects. After the restart nothing acknowledged is lost,
  * nothing partial is visible, no process survived the server, the job ended
- * Failed with a reason, and the endpoint serves again. And the fault that
- * needs least: an algorithm process killed while the server lives.
+ * Failed with a reason, and the endpoint serves again. The fault that needs
+ * least: an algorithm process killed while the server lives. And a full disk.
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,5 +36,16 @@ describe("faults", () => {
     expect(failures(figures.results)).toBe("");
     expect(figures.results[0].notes.join()).toMatch(/Failed: AlgorithmError: The algorithm was killed by SIGKILL \(exit code 137\)\. See job logs for more information/);
     expect(figures.survived).toBe(1);
+  }, 300_000);
+
+  it("a full disk refuses writes with 507, keeps every object, and fails a training job with a reason that names the full disk", async () => {
+    const figures = await runFaults(path.join(ws.dir, "full-disk"), ws.data, { only: ["full-disk"] });
+    // The fault mounts a small file system: it needs root or CAP_SYS_ADMIN, which CI has. Without them it reports itself skipped, and this fails.
+    expect(figures.skipped, JSON.stringify(figures.results[0]?.notes)).toBe(0);
+    expect(failures(figures.results)).toBe("");
+    expect(figures.results[0].notes.join("\n")).toMatch(/training job on the full disk: Failed: AlgorithmError: The disk is full \(ENOSPC\)/);
+    expect(figures.objectsLost).toBe(0);
+    expect(figures.partialObjects).toBe(0);
+    expect(figures.orphanProcesses).toBe(0);
   }, 300_000);
 });

@@ -26,8 +26,12 @@ interface ActiveJob {
   abort: AbortController;
   stopReason?: StopReason;
   process?: AlgorithmProcess;
+  /** The algorithm logged a full disk: it cannot have written its failure file, so the reason says so instead. */
+  diskFull?: boolean;
   done: Promise<void>;
 }
+
+const DISK_FULL = /\bENOSPC\b|no space left on device/i;
 
 export const SHUTDOWN_REASON = "InternalServerError: the local SageMaker stopped while the job was running. Start the job again under a new name.";
 
@@ -149,6 +153,7 @@ export class TrainingJobRunner {
           owner: `training-job/${name}`,
           records: this.ctx.processes,
           onLine: (line) => {
+            if (DISK_FULL.test(line)) job.diskFull = true;
             const at = Date.now();
             this.ctx.logs.append(LOG_GROUPS.training, stream, line, at);
             if (metrics.feed(line, at)) this.update(name, (rec) => (rec.finalMetrics = metrics.final()));
@@ -164,7 +169,7 @@ export class TrainingJobRunner {
         const written = readFailure(p);
         throw new JobFailure(
           written === undefined
-            ? `AlgorithmError: ${killedBy(exit.code)}See job logs for more information`
+            ? `AlgorithmError: ${killedBy(exit.code)}${job.diskFull ? diskFullHint(root) : ""}See job logs for more information`
             : /^(AlgorithmError|ClientError):/.test(written)
               ? written
               : `AlgorithmError: ${written}`,
@@ -217,6 +222,10 @@ export class TrainingJobRunner {
     }
     this.update(name, (rec) => (rec.modelArtifacts = formatS3Uri({ bucket: out.bucket, key: modelKey })));
   }
+}
+
+function diskFullHint(root: string): string {
+  return `The disk is full (ENOSPC): the job's directory ${root} has no space left. Free space there (delete objects or old jobs' directories) and start the job again. `;
 }
 
 /**
