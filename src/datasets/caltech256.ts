@@ -79,11 +79,9 @@ export function caltech256Bucket(region: string): string {
   return `sagemaker-example-files-prod-${region}`;
 }
 
-/** Where the 2018 notebook downloaded from (no longer served). */
-export const CALTECH256_ORIGINAL_URLS = {
-  train: "http://data.mxnet.io/data/caltech-256/caltech-256-60-train.rec",
-  validation: "http://data.mxnet.io/data/caltech-256/caltech-256-60-val.rec",
-  testImage: "http://www.vision.caltech.edu/Image_Datasets/Caltech256/images/008.bathtub/008_0007.jpg",
-  /** The archive's public home (CC BY 4.0). */
-  archive: "https://data.caltech.edu/records/nyy15-4j048",
-} as const;
+/*
+ * The 2018 notebook downloaded from http://data.mxnet.io/data/caltech-256/
+ * (caltech-256-60-train.rec, caltech-256-60-val.rec) and Caltech's old image
+ * pages (008.bathtub/008_0007.jpg); neither is served any more. The archive's
+ * public home (CC BY 4.0) is https://data.caltech.edu/records/nyy15-4j048.
+ */

@@ -22,5 +22,3 @@ export class ApiError extends Error {
 
 export const validationException = (message: string): ApiError => new ApiError("ValidationException", message);
 export const resourceInUse = (message: string): ApiError => new ApiError("ResourceInUse", message, 400, "Message");
-export const resourceNotFound = (message: string): ApiError => new ApiError("ResourceNotFound", message, 400, "Message");
-export const resourceLimitExceeded = (message: string): ApiError => new ApiError("ResourceLimitExceeded", message, 400, "Message");
