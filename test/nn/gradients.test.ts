@@ -13,7 +13,7 @@ import { COL_BUDGET, convBackward, convForward, LANE_MAJOR_MIN_WIDTH, type ConvS
 import { fcBackward, fcForward } from "../../src/nn/layers/fc";
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from "../../src/nn/layers/loss";
 import { globalAvgPoolBackward, globalAvgPoolForward, maxPoolBackward, maxPoolTrainForward } from "../../src/nn/layers/pooling";
-import { convWeightFromLayout, convWeightToLayout, fastLayout, PORTABLE, type Layout } from "../../src/nn/layout";
+import { convWeightFormat, convWeightFromLayout, convWeightToLayout, fastLayout, PORTABLE, type ConvWeightFormat, type Layout } from "../../src/nn/layout";
 import { Prng } from "../../src/nn/prng";
 import { probeFastPath } from "../../src/nn/runtime/probe";
 
@@ -24,8 +24,8 @@ interface InputSpec {
   kind: InputKind;
   /** Standard-layout shape. */
   shape: number[];
-  /** For conv weights: reads the image (blocked format OIHWBo on the fast path). */
-  imageConv?: boolean;
+  /** For conv weights: their format on the fast path (see layout.ts). */
+  format?: ConvWeightFormat;
   /** Generate values away from zero (for inputs of ReLU / max), or of a given kind. */
   init?: (rng: Prng, i: number) => number;
 }
@@ -64,13 +64,13 @@ function actOut(ctx: Ctx, a: Act): Value {
 function toLayout(layout: Layout, s: InputSpec, data: Float32Array): Float32Array {
   if (s.kind !== "conv") return data;
   const [o, i, k] = s.shape;
-  return convWeightToLayout(layout, data, o, i, k, Boolean(s.imageConv));
+  return convWeightToLayout(layout, data, o, i, k, s.format ?? "blocked");
 }
 
 function fromLayout(layout: Layout, s: InputSpec, data: Float32Array): Float32Array {
   if (s.kind !== "conv") return data;
   const [o, i, k] = s.shape;
-  return convWeightFromLayout(layout, data, o, i, k, Boolean(s.imageConv));
+  return convWeightFromLayout(layout, data, o, i, k, s.format ?? "blocked");
 }
 
 async function checkCase(layout: Layout, c: Case): Promise<number> {
@@ -164,7 +164,7 @@ function convCase(name: string, cin: number, cout: number, h: number, spec: Omit
     batch,
     inputs: [
       { name: "x", kind: image ? "image" : "act", shape: [batch, cin, h, h] },
-      { name: "w", kind: "conv", shape: [cout, cin, spec.k, spec.k], imageConv: image },
+      { name: "w", kind: "conv", shape: [cout, cin, spec.k, spec.k], format: convWeightFormat({ h, w: h, plain: image }, spec.k) },
     ],
     build: (ctx, v) => {
       const x = v.x as Act;
@@ -193,6 +193,9 @@ function cases(block: number): Case[] {
     convCase("conv 3x3 stride 2 pad 1 (even size)", c2, c, 6, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 1x1 stride 2 projection (odd size)", c, c2, 5, { k: 1, stride: 2, pad: 0 }),
     convCase("conv 1x1 stride 1 (bottleneck)", c2, c, 4, { k: 1, stride: 1, pad: 0 }),
+    // Maps smaller than the kernel: GEMMs on the fast path, weights in the [K, O] format.
+    convCase("conv 3x3 stride 1 pad 1 on a 2x2 map", c, c2, 2, { k: 3, stride: 1, pad: 1 }),
+    convCase("conv 3x3 stride 1 pad 1 on a 2x2 map, batch 5", c2, c, 2, { k: 3, stride: 1, pad: 1 }, false, 5),
     convCase("conv 3x3 stride 1 pad 1 on a 1x1 image", c, c, 1, { k: 3, stride: 1, pad: 1 }),
     convCase("conv 3x3 stride 2 pad 1 from 2x2 to 1x1", c, c, 2, { k: 3, stride: 2, pad: 1 }),
     convCase("conv 7x7 stride 2 pad 3 on the image", 3, c, 9, { k: 7, stride: 2, pad: 3 }, true),

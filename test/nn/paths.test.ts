@@ -31,23 +31,29 @@ describe("execution paths", () => {
     await trainer.dispose();
   });
 
-  it("a ResNet-20 trains to the same numbers on both paths", async (ctx) => {
+  it.for([
+    ["a ResNet-20 at 12x12 (no map smaller than its kernel)", smallArch({ imageShape: [3, 12, 12], numClasses: 6 }), 2],
+    ["a ResNet-20 at 8x8 (stage 3 on 2x2 maps: GEMM convs)", smallArch({ imageShape: [3, 8, 8], numClasses: 6 }), 2],
+    // One step: from the second on, the stem's 7x7 conv and max-pool amplify float32 noise past 1e-4 (with the
+    // GEMM convs or without).
+    ["a ResNet-18 at 32x32 (stage 3 on 2x2, stage 4 on 1x1 maps: GEMM convs)", smallArch({ numLayers: 18, imageShape: [3, 32, 32], numClasses: 6 }), 1],
+  ] as const)("%s trains to the same numbers on both paths", async ([, arch, steps], ctx) => {
     const probe = await probeFastPath();
     if (!probe.ok) {
-      await expect(createTrainer({ arch: smallArch(), optimizer: SGD, batchSize: 4, seed: 1, path: "fast", log: () => undefined })).rejects.toThrow(
+      await expect(createTrainer({ arch, optimizer: SGD, batchSize: 4, seed: 1, path: "fast", log: () => undefined })).rejects.toThrow(
         /fast path is not available/,
       );
       ctx.skip();
     }
-    const arch = smallArch({ imageShape: [3, 12, 12], numClasses: 6 });
-    const images = randomPixels(4 * 3 * 12 * 12, 8);
+    const [c, h, w] = arch.imageShape;
+    const images = randomPixels(4 * c * h * w, 8);
     const labels = Float32Array.of(0, 5, 2, 3);
     const run = async (path: "fast" | "portable") => {
       const t = await createTrainer({ arch, optimizer: SGD, batchSize: 4, seed: 2, path, log: () => undefined });
       const losses: number[] = [];
       // Two steps: later ones eventually flip a ReLU whose input is float32 noise away from zero, after which
       // the paths legitimately drift apart.
-      for (let i = 0; i < 2; i++) losses.push((await t.step(images, labels, 0.05)).loss);
+      for (let i = 0; i < steps; i++) losses.push((await t.step(images, labels, 0.05)).loss);
       const probs = await t.predict(images, 4);
       const weights = t.weights();
       await t.dispose();

@@ -155,7 +155,11 @@ export class Ops {
   /** Constant-mode Pad; `pads` = [begin_0..begin_r, end_0..end_r]. */
   pad(x: Value, pads: readonly number[]): Value {
     const r = x.shape.length;
-    const shape = x.shape.map((d, i) => (d as number) + pads[i] + pads[i + r]);
+    const shape = x.shape.map((d, i) => {
+      if (typeof d === "number") return d + pads[i] + pads[i + r];
+      if (pads[i] !== 0 || pads[i + r] !== 0) throw new Error(`pad: cannot pad the symbolic dim ${d}`);
+      return d;
+    });
     return this.one("Pad", [x, this.g.ints(pads)], x.type, shape);
   }
   /** Slice with positive steps (default 1). */

@@ -17,11 +17,16 @@
  * sizes are split into four parity parts (inputGradPolyphase), others convolve
  * the gradient dilated with zeros (for 1x1 convs the dilation happens after
  * the conv, on fewer channels).
+ *
+ * Convs on maps smaller than their kernel run as GEMMs on the fast path
+ * (conv-tiny-map.ts).
  */
 import type { Value } from "../graph/builder";
 import type { ConvGeometry } from "../graph/ops";
-import { blockedWeightOffset } from "../layout";
+import { blockedWeightOffset, convWeightFormat } from "../layout";
 import { actOf, type Act, type Ctx } from "./context";
+import { tinyMapBackward, tinyMapForward } from "./conv-tiny-map";
+import { im2colIndices, im2rowIndices, laneRowIndices } from "./im2col";
 
 export interface ConvSpec {
   cin: number;
@@ -40,6 +45,7 @@ export function geometry(s: ConvSpec): ConvGeometry {
 
 export function convForward(ctx: Ctx, x: Act, w: Value, s: ConvSpec): Act {
   if (!ctx.fast) return actOf(ctx, ctx.o.conv(x.v, w, null, geometry(s)), s.cout);
+  if (convWeightFormat(x, s.k) === "gemm") return tinyMapForward(ctx, x, w, s);
   if (x.plain && x.c >= ctx.block) {
     throw new Error(`fast path: an image with ${x.c} channels needs fewer channels than the NCHWc block ${ctx.block}`);
   }
@@ -56,6 +62,7 @@ export interface ConvGrads {
  * branch of a residual unit), summed into dx (inside the NCHWc kernel when it can).
  */
 export function convBackward(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, opts: { inputGrad: boolean; accumulate?: Act }): ConvGrads {
+  if (ctx.fast && convWeightFormat(x, s.k) === "gemm") return tinyMapBackward(ctx, x, w, dy, s, opts);
   const dw = weightGrad(ctx, x, dy, s);
   if (!opts.inputGrad) return { dw };
   const dx = ctx.fast ? inputGradFast(ctx, x, w, dy, s, opts.accumulate) : inputGradPortable(ctx, x, w, dy, s, opts.accumulate);
@@ -295,107 +302,8 @@ function weightGradLaneMajor(ctx: Ctx, x: Act, dy: Act, s: ConvSpec): Value {
   return o.reshape(o.transpose(stacked, [4, 1, 2, 0, 3, 5]), [s.cout, s.cin, s.k, s.k]);
 }
 
-/**
- * Row indices into padded NCHW rows [(n, c, y), W'] for samples
- * first..first+chunk: output row (c-block, kh, lane) x column (n, oy) reads
- * row y = oy*stride + kh of channel c = c-block*b + lane.
- */
-export function laneRowIndices(geo: { cb: number; b: number; n: number; hp: number; ho: number; k: number; stride: number; first: number; chunk: number }): Int32Array {
-  const { cb, b, n, hp, ho, k, stride, first, chunk } = geo;
-  if (cb * b * n * hp > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
-  const out = new Int32Array(cb * k * b * chunk * ho);
-  let at = 0;
-  for (let c = 0; c < cb; c++) {
-    for (let kh = 0; kh < k; kh++) {
-      for (let lane = 0; lane < b; lane++) {
-        for (let s = first; s < first + chunk; s++) {
-          const base = (s * cb * b + c * b + lane) * hp + kh;
-          for (let oy = 0; oy < ho; oy++) out[at++] = base + oy * stride;
-        }
-      }
-    }
-  }
-  return out;
-}
-
 /** Largest divisor of the batch whose im2col matrix fits COL_BUDGET. */
 function chunkSize(n: number, perSample: number): number {
   for (let c = n; c > 1; c--) if (n % c === 0 && c * perSample <= COL_BUDGET) return c;
   return 1;
-}
-
-interface Im2colGeometry {
-  c: number;
-  h: number;
-  w: number;
-  ho: number;
-  wo: number;
-  k: number;
-  stride: number;
-  pad: number;
-}
-
-/**
- * Gather indices [K, chunk*P] (K = c, kh, kw) into a chunk of NCHW samples
- * laid out [chunk, C*H*W + 1]; the last slot of each sample is zero.
- */
-export function im2colIndices(geo: Im2colGeometry, chunk: number): Int32Array {
-  const { c, h, w, ho, wo, k } = geo;
-  const perSample = c * h * w + 1;
-  if (chunk * perSample > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
-  const p = ho * wo;
-  const out = new Int32Array(c * k * k * chunk * p);
-  let at = 0;
-  for (let ci = 0; ci < c; ci++) {
-    for (let kh = 0; kh < k; kh++) {
-      for (let kw = 0; kw < k; kw++) {
-        for (let n = 0; n < chunk; n++) {
-          forEachTap(geo, kh, kw, (inside, y, xx) => {
-            out[at++] = n * perSample + (inside ? (ci * h + y) * w + xx : perSample - 1);
-          });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Gather indices [chunk*P, C/b * k * k] of rows (b lanes each) into a chunk of
- * blocked samples laid out [chunk, C/b*H*W + 1, b]; the last row of each
- * sample is zero. `geo.c` counts channel blocks.
- */
-export function im2rowIndices(geo: Im2colGeometry, chunk: number): Int32Array {
-  const { c, h, w, ho, wo, k } = geo;
-  const perSample = c * h * w + 1;
-  if (chunk * perSample > 2 ** 31 - 1) throw new Error("im2col: tensor too large for int32 indices");
-  const p = ho * wo;
-  const outer = c * k * k;
-  const out = new Int32Array(chunk * p * outer);
-  for (let cb = 0; cb < c; cb++) {
-    for (let kh = 0; kh < k; kh++) {
-      for (let kw = 0; kw < k; kw++) {
-        const col = (cb * k + kh) * k + kw;
-        for (let n = 0; n < chunk; n++) {
-          let pos = n * p;
-          forEachTap(geo, kh, kw, (inside, y, xx) => {
-            out[pos++ * outer + col] = n * perSample + (inside ? (cb * h + y) * w + xx : perSample - 1);
-          });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Calls back for every output position (row-major) with the input pixel tap (kh, kw) reads. */
-function forEachTap(geo: Im2colGeometry, kh: number, kw: number, fn: (inside: boolean, y: number, x: number) => void): void {
-  const { h, w, ho, wo, stride, pad } = geo;
-  for (let oy = 0; oy < ho; oy++) {
-    const y = oy * stride - pad + kh;
-    for (let ox = 0; ox < wo; ox++) {
-      const xx = ox * stride - pad + kw;
-      fn(y >= 0 && y < h && xx >= 0 && xx < w, y, xx);
-    }
-  }
 }

@@ -34,7 +34,7 @@ export class StepRunner {
     private readonly stateInfo: StateTensor[],
   ) {
     for (const s of stateInfo) {
-      const data = s.slot === "value" ? toGraphLayout(s.param, opts.weights[s.param.name].data, opts.layout, s.imageConv) : new Float32Array(size(s.shape));
+      const data = s.slot === "value" ? toGraphLayout(s.param, opts.weights[s.param.name].data, opts.layout, s.format) : new Float32Array(size(s.shape));
       this.state.set(s.input, floatTensor(data, s.shape));
     }
   }
@@ -94,7 +94,7 @@ export class StepRunner {
     for (const s of this.stateInfo) {
       if (s.slot !== "value") continue;
       const data = tensorData(this.state.get(s.input), s.input);
-      out[s.param.name] = { shape: [...s.param.shape], data: fromGraphLayout(s.param, data, this.opts.layout, s.imageConv) };
+      out[s.param.name] = { shape: [...s.param.shape], data: fromGraphLayout(s.param, data, this.opts.layout, s.format) };
     }
     return out;
   }

@@ -10,8 +10,8 @@ import { GraphBuilder, type Value } from "../graph/builder";
 import { Ctx } from "../layers/context";
 import { normalizePixels } from "../layers/input";
 import { sigmoidBinaryCrossEntropy, softmaxCrossEntropy } from "../layers/loss";
-import type { Layout } from "../layout";
-import { imageConvs } from "../net/graph-params";
+import type { ConvWeightFormat, Layout } from "../layout";
+import { convFormats } from "../net/graph-params";
 import { paramsOf, type NetSpec, type ParamInfo } from "../net/spec";
 import { backwardNet } from "./backward";
 import { forwardNet } from "./forward";
@@ -26,8 +26,8 @@ export interface StateTensor {
   /** "value" for the parameter itself, else the optimizer slot ("mom", "m", "v", "n"). */
   slot: string;
   shape: number[];
-  /** A conv reading the image (its own weight format on the fast path). */
-  imageConv: boolean;
+  /** A conv weight's format on the fast path (see layout.ts); undefined for other parameters. */
+  format: ConvWeightFormat | undefined;
 }
 
 export interface StepGraphOptions {
@@ -62,7 +62,7 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
   const lr = g.input(STEP_INPUTS.lr, "float", []);
   const step = opts.optimizer.kind === "adam" ? g.input(STEP_INPUTS.step, "float", []) : null;
 
-  const imageConv = imageConvs(spec);
+  const formats = convFormats(spec);
   const slots = stateSlots(opts.optimizer);
   const state: StateTensor[] = [];
   const values = new Map<string, Value>();
@@ -71,7 +71,7 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
     const shape = [...p.shape];
     const add = (slot: string) => {
       const input = stateInputName(p.name, slot);
-      state.push({ input, output: `next:${input}`, param: p, slot, shape, imageConv: imageConv.has(p.name) });
+      state.push({ input, output: `next:${input}`, param: p, slot, shape, format: formats.get(p.name) });
       return g.input(input, "float", shape);
     };
     values.set(p.name, add("value"));
