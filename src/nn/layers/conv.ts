@@ -18,8 +18,7 @@
  * the gradient dilated with zeros (for 1x1 convs the dilation happens after
  * the conv, on fewer channels).
  *
- * Convs on maps smaller than their kernel run as GEMMs on the fast path
- * (conv-tiny-map.ts).
+ * Convs on maps smaller than their kernel run as GEMMs (conv-tiny-map.ts).
  */
 import type { Value } from "../graph/builder";
 import type { ConvGeometry } from "../graph/ops";
@@ -44,8 +43,8 @@ export function geometry(s: ConvSpec): ConvGeometry {
 }
 
 export function convForward(ctx: Ctx, x: Act, w: Value, s: ConvSpec): Act {
-  if (!ctx.fast) return actOf(ctx, ctx.o.conv(x.v, w, null, geometry(s)), s.cout);
   if (convWeightFormat(x, s.k) === "gemm") return tinyMapForward(ctx, x, w, s);
+  if (!ctx.fast) return actOf(ctx, ctx.o.conv(x.v, w, null, geometry(s)), s.cout);
   if (x.plain && x.c >= ctx.block) {
     throw new Error(`fast path: an image with ${x.c} channels needs fewer channels than the NCHWc block ${ctx.block}`);
   }
@@ -62,7 +61,7 @@ export interface ConvGrads {
  * branch of a residual unit), summed into dx (inside the NCHWc kernel when it can).
  */
 export function convBackward(ctx: Ctx, x: Act, w: Value, dy: Act, s: ConvSpec, opts: { inputGrad: boolean; accumulate?: Act }): ConvGrads {
-  if (ctx.fast && convWeightFormat(x, s.k) === "gemm") return tinyMapBackward(ctx, x, w, dy, s, opts);
+  if (convWeightFormat(x, s.k) === "gemm") return tinyMapBackward(ctx, x, w, dy, s, opts);
   const dw = weightGrad(ctx, x, dy, s);
   if (!opts.inputGrad) return { dw };
   const dx = ctx.fast ? inputGradFast(ctx, x, w, dy, s, opts.accumulate) : inputGradPortable(ctx, x, w, dy, s, opts.accumulate);
