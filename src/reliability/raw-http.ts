@@ -37,7 +37,8 @@ export interface SignOptions {
   presignSeconds?: number;
 }
 
-function encodeRfc3986(s: string): string {
+/** Percent-encoding as SigV4 canonicalises query strings. */
+export function encodeRfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
