@@ -7,10 +7,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -18,11 +16,12 @@ import {
   ListObjectsV2Command,
   PutBucketAclCommand,
   PutObjectCommand,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { awsMessage, rawOutcome, sdkOutcome } from "../outcome";
-import type { BadInputCase, CaseContext } from "./case";
+import type { BadInputCase } from "./case";
 import { sendSigned } from "../raw-http";
+import { absent, md5 } from "./s3-helpers";
+import { s3MultipartCases } from "./s3-multipart-cases";
 
 const INVALID_BUCKET = awsMessage("The specified bucket is not valid.");
 const PRECONDITION = awsMessage("At least one of the pre-conditions you specified did not hold");
@@ -37,24 +36,6 @@ function createBucketCase(id: string, name: string, why: string): BadInputCase {
     run: (ctx) => sdkOutcome(ctx.clients.s3.send(new CreateBucketCommand({ Bucket: name }))),
   };
 }
-
-/** Problems when `key` exists in `bucket` (a refused write must leave nothing). */
-async function absent(ctx: CaseContext, key: string, bucket = ctx.bucket): Promise<string[]> {
-  const head = await sdkOutcome(ctx.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
-  return head.status === 404 ? [] : [`s3://${bucket}/${key} exists after the refused write (${head.status} ${head.type})`];
-}
-
-async function upload(ctx: CaseContext, key: string, parts: Buffer[]): Promise<{ uploadId: string; etags: string[] }> {
-  const created = await ctx.clients.s3.send(new CreateMultipartUploadCommand({ Bucket: ctx.bucket, Key: key }));
-  const etags: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = await ctx.clients.s3.send(new UploadPartCommand({ Bucket: ctx.bucket, Key: key, UploadId: created.UploadId, PartNumber: i + 1, Body: parts[i] }));
-    etags.push(part.ETag!);
-  }
-  return { uploadId: created.UploadId!, etags };
-}
-
-const md5 = (data: string | Buffer): string => crypto.createHash("md5").update(data).digest("base64");
 
 export const s3Cases: BadInputCase[] = [
   createBucketCase("uppercase", "Bad_Bucket", "upper case and underscore"),
@@ -264,109 +245,7 @@ export const s3Cases: BadInputCase[] = [
     expect: { status: 400, type: "InvalidArgument", message: "The continuation token provided is incorrect" },
     run: (ctx) => sdkOutcome(ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, ContinuationToken: "garbage" }))),
   },
-  {
-    id: "s3.multipart.no-such-upload",
-    area: "s3",
-    sends: "UploadPart to an upload id that does not exist",
-    via: "sdk",
-    expect: { status: 404, type: "NoSuchUpload", message: /^The specified upload does not exist/ },
-    run: (ctx) => sdkOutcome(ctx.clients.s3.send(new UploadPartCommand({ Bucket: ctx.bucket, Key: "mp/none", UploadId: "no-such-upload", PartNumber: 1, Body: "x" }))),
-  },
-  {
-    id: "s3.multipart.part-number-zero",
-    area: "s3",
-    sends: "UploadPart with part number 0",
-    via: "sdk",
-    expect: { status: 400, type: "InvalidArgument", message: /Part number must be an integer between 1 and 10000/ },
-    run: async (ctx) => {
-      const created = await ctx.clients.s3.send(new CreateMultipartUploadCommand({ Bucket: ctx.bucket, Key: "mp/zero" }));
-      return sdkOutcome(ctx.clients.s3.send(new UploadPartCommand({ Bucket: ctx.bucket, Key: "mp/zero", UploadId: created.UploadId, PartNumber: 0, Body: "x" })));
-    },
-  },
-  {
-    id: "s3.multipart.wrong-etag",
-    area: "s3",
-    sends: "CompleteMultipartUpload naming a part with an ETag it does not have",
-    via: "sdk",
-    expect: { status: 400, type: "InvalidPart", message: /^One or more of the specified parts could not be found/ },
-    run: async (ctx) => {
-      const { uploadId } = await upload(ctx, "mp/wrong-etag", [Buffer.from("part one")]);
-      return sdkOutcome(
-        ctx.clients.s3.send(
-          new CompleteMultipartUploadCommand({ Bucket: ctx.bucket, Key: "mp/wrong-etag", UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"0123456789abcdef0123456789abcdef"' }] } }),
-        ),
-      );
-    },
-    leftovers: (ctx) => absent(ctx, "mp/wrong-etag"),
-  },
-  {
-    id: "s3.multipart.parts-out-of-order",
-    area: "s3",
-    sends: "CompleteMultipartUpload listing part 2 before part 1",
-    via: "sdk",
-    expect: { status: 400, type: "InvalidPartOrder", message: /^The list of parts was not in ascending order/ },
-    run: async (ctx) => {
-      const big = Buffer.alloc(5 * 1024 * 1024, 1);
-      const { uploadId, etags } = await upload(ctx, "mp/order", [big, Buffer.from("tail")]);
-      return sdkOutcome(
-        ctx.clients.s3.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: ctx.bucket,
-            Key: "mp/order",
-            UploadId: uploadId,
-            MultipartUpload: { Parts: [{ PartNumber: 2, ETag: etags[1] }, { PartNumber: 1, ETag: etags[0] }] },
-          }),
-        ),
-      );
-    },
-    leftovers: (ctx) => absent(ctx, "mp/order"),
-  },
-  {
-    id: "s3.multipart.part-too-small",
-    area: "s3",
-    sends: "CompleteMultipartUpload of two 10-byte parts (every part but the last must be >= 5 MiB)",
-    via: "sdk",
-    expect: { status: 400, type: "EntityTooSmall", message: awsMessage("Your proposed upload is smaller than the minimum allowed object size.") },
-    run: async (ctx) => {
-      const { uploadId, etags } = await upload(ctx, "mp/small", [Buffer.from("0123456789"), Buffer.from("0123456789")]);
-      return sdkOutcome(
-        ctx.clients.s3.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: ctx.bucket,
-            Key: "mp/small",
-            UploadId: uploadId,
-            MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
-          }),
-        ),
-      );
-    },
-    leftovers: (ctx) => absent(ctx, "mp/small"),
-  },
-  {
-    id: "s3.multipart.malformed-xml",
-    area: "s3",
-    sends: "CompleteMultipartUpload with a body that is not XML (raw HTTP)",
-    via: "raw-http",
-    expect: { status: 400, type: "MalformedXML", message: awsMessage("The XML you provided was not well-formed or did not validate against our published schema") },
-    run: async (ctx) => {
-      const { uploadId } = await upload(ctx, "mp/xml", [Buffer.from("x")]);
-      return rawOutcome(await sendSigned(ctx.server, { method: "POST", path: `/${ctx.bucket}/mp/xml`, query: { uploadId }, body: "<CompleteMultipartUpload><Part>" }, { service: "s3" }));
-    },
-    leftovers: (ctx) => absent(ctx, "mp/xml"),
-  },
-  {
-    id: "s3.multipart.missing-member",
-    area: "s3",
-    sends: "CompleteMultipartUpload whose Part has no ETag member (raw HTTP)",
-    via: "raw-http",
-    expect: { status: 400, type: "MalformedXML" },
-    run: async (ctx) => {
-      const { uploadId } = await upload(ctx, "mp/no-etag", [Buffer.from("x")]);
-      const body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>";
-      return rawOutcome(await sendSigned(ctx.server, { method: "POST", path: `/${ctx.bucket}/mp/no-etag`, query: { uploadId }, body }, { service: "s3" }));
-    },
-    leftovers: (ctx) => absent(ctx, "mp/no-etag"),
-  },
+  ...s3MultipartCases,
   {
     id: "s3.copy.missing-source",
     area: "s3",
