@@ -4,30 +4,18 @@
  * and no secret in anything the server wrote.
  */
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runAccess, secretOf } from "../../src/reliability/access";
 import { setUpCases } from "../../src/reliability/bad-input/run";
 import { scanForSecrets } from "../../src/reliability/secrets";
-import { Target } from "../../src/reliability/target";
-import { failures, workspace, type Workspace } from "./helpers";
+import { failures, liveTarget } from "./helpers";
 
-let ws: Workspace;
-let target: Target;
-
-beforeAll(async () => {
-  ws = await workspace("access");
-  target = await Target.start({ dataDir: path.join(ws.dir, "server") });
-});
-
-afterAll(async () => {
-  await target?.stop();
-  ws?.remove();
-});
+const live = liveTarget("access");
 
 describe("access", () => {
   it("listens on loopback only, refuses bad signatures as AWS does, bounds sizes, and logs no secret", async () => {
-    const setup = await setUpCases(target, ws.data);
-    const figures = await runAccess({ server: target.info, clients: target.clients, dataDir: target.dataDir, sentinel: setup.sentinel });
+    const setup = await setUpCases(live.target, live.ws.data);
+    const figures = await runAccess({ server: live.target.info, clients: live.target.clients, dataDir: live.target.dataDir, sentinel: setup.sentinel });
     expect(failures(figures.results)).toBe("");
     expect(figures.passed).toBe(figures.tried);
     const ids = figures.results.map((r) => r.id);
@@ -35,7 +23,7 @@ describe("access", () => {
       expect(ids).toContain(kind);
     }
 
-    const scan = scanForSecrets([target.dataDir], [secretOf(target.dataDir)]);
+    const scan = scanForSecrets([live.target.dataDir], [secretOf(live.target.dataDir)]);
     expect(scan.findings).toEqual([]);
     expect(scan.filesScanned).toBeGreaterThan(5);
     expect(scan.signaturesKnown).toBeGreaterThan(50);
@@ -43,8 +31,8 @@ describe("access", () => {
 
   it("the secret search finds a secret or a signature that did get into a log", async () => {
     const fs = await import("node:fs");
-    const secret = secretOf(target.dataDir);
-    const leaky = path.join(ws.dir, "leaky");
+    const secret = secretOf(live.target.dataDir);
+    const leaky = path.join(live.ws.dir, "leaky");
     fs.mkdirSync(path.join(leaky, "logs"), { recursive: true });
     fs.writeFileSync(path.join(leaky, "logs", "a.log"), `debug: secret=${secret}\n`);
     fs.writeFileSync(path.join(leaky, "logs", "b.log"), "Authorization: AWS4-HMAC-SHA256 Credential=LSIA/20260101/us-east-1/s3/aws4_request, Signature=00\n");

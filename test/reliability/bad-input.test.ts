@@ -3,24 +3,11 @@
  * process): AWS's error type, status and message, nothing left behind, and
  * the server still serving after each.
  */
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ALL_CASES, runBadInput, setUpCases } from "../../src/reliability/bad-input/run";
-import { Target } from "../../src/reliability/target";
-import { failures, workspace, type Workspace } from "./helpers";
+import { failures, liveTarget } from "./helpers";
 
-let ws: Workspace;
-let target: Target;
-
-beforeAll(async () => {
-  ws = await workspace("bad-input");
-  target = await Target.start({ dataDir: path.join(ws.dir, "server") });
-});
-
-afterAll(async () => {
-  await target?.stop();
-  ws?.remove();
-});
+const live = liveTarget("bad-input");
 
 describe("bad input", () => {
   it("has at least 60 cases across S3, the control plane, the runtime, hyperparameters, data and payloads", () => {
@@ -30,7 +17,7 @@ describe("bad input", () => {
   });
 
   it("answers every case as AWS does, leaves nothing behind and keeps serving", async () => {
-    const figures = await runBadInput(await setUpCases(target, ws.data));
+    const figures = await runBadInput(await setUpCases(live.target, live.ws.data));
     expect(figures.tried).toBe(ALL_CASES.length);
     expect(failures(figures.results)).toBe("");
     expect(figures.passed).toBe(figures.tried);

@@ -5,27 +5,15 @@
  * clean-up cell must delete the endpoint, its configuration and the model.
  */
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { codeCellWith, runCloudSafety } from "../../src/reliability/cloud-safety/run";
-import { Target } from "../../src/reliability/target";
-import { failures, workspace, type Workspace } from "./helpers";
+import { failures, liveTarget } from "./helpers";
 
-let ws: Workspace;
-let target: Target;
-
-beforeAll(async () => {
-  ws = await workspace("cloud-safety");
-  target = await Target.start({ dataDir: path.join(ws.dir, "server") });
-});
-
-afterAll(async () => {
-  await target?.stop();
-  ws?.remove();
-});
+const live = liveTarget("cloud-safety");
 
 describe("cloud safety", () => {
   it("a failure in the cell that creates the endpoint still deletes everything the run created", async () => {
-    const figures = await runCloudSafety({ target, workDir: path.join(ws.dir, "runs"), dataDir: path.join(ws.dir, "notebook-data") }, [{ kind: "throw", cell: codeCellWith("createEndpoint(") }]);
+    const figures = await runCloudSafety({ target: live.target, workDir: path.join(live.ws.dir, "runs"), dataDir: path.join(live.ws.dir, "notebook-data") }, [{ kind: "throw", cell: codeCellWith("createEndpoint(") }]);
     expect(failures(figures.results)).toBe("");
     const [run] = figures.results;
     expect(run.created.filter((r) => /^(Endpoint|EndpointConfig|Model) /.test(r))).toHaveLength(3);

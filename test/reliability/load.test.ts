@@ -4,37 +4,24 @@
  * memory must not run away. Speed is reported, never asserted.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { invocationLoad, s3Load } from "../../src/reliability/load";
-import { Target } from "../../src/reliability/target";
 import { createBucket, createModel, deployEndpoint, trainModel, uploadDataset } from "../../src/reliability/workloads";
-import { workspace, type Workspace } from "./helpers";
+import { liveTarget } from "./helpers";
 
-let ws: Workspace;
-let target: Target;
-
-beforeAll(async () => {
-  ws = await workspace("load");
-  target = await Target.start({ dataDir: path.join(ws.dir, "server") });
-});
-
-afterAll(async () => {
-  await target?.stop();
-  ws?.remove();
-});
+const live = liveTarget("load");
 
 /** Growth that would mean a leak at this size (about 100 KiB kept per request), not noise. */
 const RUNAWAY_MIB = 100;
 
 describe("load", () => {
   it("serves 16 concurrent clients without an error, memory flat", async () => {
-    const { clients, info } = target;
-    await uploadDataset(clients, "load", ws.data);
-    await createModel(clients, info.region, "load-model", await trainModel(clients, info.region, "load", ws.data, "load-trained"));
+    const { clients, info } = live.target;
+    await uploadDataset(clients, "load", live.ws.data);
+    await createModel(clients, info.region, "load-model", await trainModel(clients, info.region, "load", live.ws.data, "load-trained"));
     await deployEndpoint(clients, "load-model", "load-endpoint");
 
-    const inv = await invocationLoad({ server: info, dataDir: target.dataDir, endpoint: "load-endpoint", payload: fs.readFileSync(ws.data.testImages[0]), clients: 16, requests: 1000, warmUp: 100 });
+    const inv = await invocationLoad({ server: info, dataDir: live.target.dataDir, endpoint: "load-endpoint", payload: fs.readFileSync(live.ws.data.testImages[0]), clients: 16, requests: 1000, warmUp: 100 });
     expect(inv.run.errorTypes).toEqual({});
     expect(inv.run.requests).toBe(1000);
     expect(inv.run.latency.p99Ms).toBeGreaterThanOrEqual(inv.run.latency.p50Ms);
