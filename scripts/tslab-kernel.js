@@ -25,6 +25,7 @@ followParent();
 
 const tslabDir = path.join(root, "node_modules", "tslab");
 ignoreDirectoryChanges();
+serializeSends(require(require.resolve("zeromq", { paths: [tslabDir] })));
 const { startKernel } = require(path.join(tslabDir, "dist", "main.js"));
 startKernel({
   configPath,
@@ -45,6 +46,50 @@ startKernel({
 function ignoreDirectoryChanges() {
   const ts = require(path.join(root, "node_modules", "@tslab", "typescript-for-tslab"));
   ts.sys.watchDirectory = () => ({ close() {} });
+}
+
+/**
+ * tslab sends without waiting for the previous send on the socket. zeromq.js
+ * sends synchronously only 512 times in a row; the 513th is deferred, and a
+ * send made while it is pending throws EBUSY. On IOPub that lost every
+ * 513th-or-so burst: a cell's output and its idle status vanished, and
+ * Jupyter showed the kernel busy for good. Here a send that would throw EBUSY,
+ * and every send after it, waits for the one in flight; order is kept, and
+ * sends that can go at once still go at once (a shutdown reply is sent before
+ * tslab closes its sockets in the same tick).
+ */
+function serializeSends(zmq) {
+  for (const Kind of [zmq.Publisher, zmq.Router]) {
+    const send = Kind.prototype.send;
+    const queues = new WeakMap();
+    Object.defineProperty(Kind.prototype, "send", {
+      configurable: true,
+      writable: true,
+      value: function serializedSend(message) {
+        let queue = queues.get(this);
+        if (!queue) queues.set(this, (queue = { last: Promise.resolve(), waiting: 0 }));
+        if (queue.waiting === 0) {
+          try {
+            return track(queue, send.call(this, message));
+          } catch (err) {
+            if (err.code !== "EBUSY") throw err;
+          }
+        }
+        queue.waiting++;
+        const sent = queue.last.then(() => {
+          queue.waiting--;
+          return send.call(this, message);
+        });
+        return track(queue, sent);
+      },
+    });
+  }
+  function track(queue, sent) {
+    queue.last = sent.catch(() => undefined);
+    // tslab drops the promise: report here instead of as an unhandled rejection that would end the kernel.
+    sent.catch((err) => require("node:fs").writeSync(2, `tslab-kernel: a kernel message was not sent: ${err.message}\n`));
+    return sent;
+  }
 }
 
 /**
