@@ -27,6 +27,17 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   syncDirectory(dir);
 }
 
+/** Flushes an appended-to file and the directory entry that names it. */
+export function syncFile(file: string): void {
+  const fd = fs.openSync(file, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  syncDirectory(path.dirname(file));
+}
+
 /** Flushes a directory's entries; where the platform cannot (Windows), the rename is as durable as it gets. */
 function syncDirectory(dir: string): void {
   let fd: number | undefined;

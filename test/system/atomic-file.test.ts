@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { writeFileAtomic } from "../../src/system/atomic-file";
+import { syncFile, writeFileAtomic } from "../../src/system/atomic-file";
 
 describe("writeFileAtomic", () => {
   let dir: string;
@@ -32,5 +32,19 @@ describe("writeFileAtomic", () => {
 
   it("fails with the system's error when the directory does not exist", () => {
     expect(() => writeFileAtomic(path.join(dir, "missing", "f.json"), "x")).toThrow(/ENOENT/);
+  });
+});
+
+describe("syncFile", () => {
+  it("flushes an existing file and fails with ENOENT for a missing one", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sync-file-"));
+    try {
+      const file = path.join(dir, "log.jsonl");
+      fs.appendFileSync(file, "line\n");
+      expect(() => syncFile(file)).not.toThrow();
+      expect(() => syncFile(path.join(dir, "missing.jsonl"))).toThrow(/ENOENT/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,11 +3,14 @@
  * `<dataDir>/logs/`: a directory per group, and per stream a small JSON file
  * (its name and creation time) and a JSON-lines file of events appended as
  * they come. Streams are read into memory when their group is first used.
+ * Appends are not flushed one by one (a training job logs thousands of
+ * lines); `flush()` makes them durable, and the job runners call it whenever
+ * a job's status changes, so a finished job's log survives a power cut.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../../system/atomic-file";
+import { syncFile, writeFileAtomic } from "../../system/atomic-file";
 
 export interface LogEvent {
   timestamp: number;
@@ -35,6 +38,8 @@ function fileKey(name: string): string {
 export class LogStore {
   private readonly groups = new Map<string, LogGroup>();
   private loaded = false;
+  /** Event files appended to since the last flush. */
+  private readonly unflushed = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
@@ -111,10 +116,25 @@ export class LogStore {
   append(groupName: string, streamName: string, message: string, timestamp = Date.now()): void {
     const stream = this.ensureStream(groupName, streamName);
     const event: LogEvent = { timestamp, ingestionTime: Date.now(), message };
-    fs.appendFileSync(
-      path.join(this.groupDir(groupName), `${fileKey(streamName)}.events.jsonl`),
-      JSON.stringify([event.timestamp, event.ingestionTime, event.message]) + "\n",
-    );
+    const file = path.join(this.groupDir(groupName), `${fileKey(streamName)}.events.jsonl`);
+    fs.appendFileSync(file, JSON.stringify([event.timestamp, event.ingestionTime, event.message]) + "\n");
+    this.unflushed.add(file);
     stream.events.push(event);
+  }
+
+  /**
+   * Flushes every event appended so far to disk. Best effort: a status change
+   * must not fail because a log could not be flushed; such a file is tried
+   * again at the next flush.
+   */
+  flush(): void {
+    for (const file of this.unflushed) {
+      try {
+        syncFile(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") continue;
+      }
+      this.unflushed.delete(file);
+    }
   }
 }

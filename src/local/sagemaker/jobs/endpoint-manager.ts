@@ -48,6 +48,8 @@ export class EndpointManager {
   private update(name: string, mutate: (rec: EndpointRecord) => void): void {
     const current = this.endpoints.get(name);
     if (!current) return;
+    // The containers' log up to a status change is on disk before the status is.
+    this.ctx.logs.flush();
     const rec = structuredClone(current);
     mutate(rec);
     rec.lastModifiedTime = Date.now();

@@ -53,6 +53,8 @@ export class TrainingJobRunner {
   }
 
   private step(name: string, step: TrainingStep, failureReason?: string): void {
+    // The log up to a status change is on disk before the status is.
+    this.ctx.logs.flush();
     this.update(name, (rec) => enterStep(rec, step, Date.now(), failureReason));
   }
 

@@ -60,6 +60,8 @@ export class TransformJobRunner {
   }
 
   private finish(name: string, status: TransformJobStatus, failureReason?: string): void {
+    // The job's log is on disk before its final status is.
+    this.ctx.logs.flush();
     this.update(name, (rec) => {
       rec.status = status;
       rec.transformEndTime = Date.now();
