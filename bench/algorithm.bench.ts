@@ -36,7 +36,7 @@ export async function run(opts: { quick: boolean; log: (line: string) => void })
     await set.close();
     results.push({ name: "train data pipeline (crop_color_transform)", unit: "img/s", project: (batches * 32 * 1000) / (performance.now() - t0), reference: null, ratio: null });
 
-    const epochs = opts.quick ? 2 : 5;
+    const epochs = opts.quick ? 2 : 7;
     const root = makeRoot(tmp, "train", { ...HP, epochs: String(epochs) }, {
       train: { contentType: "application/x-recordio", from: [rec(ds.files.trainRec)] },
       validation: { contentType: "application/x-recordio", from: [rec(ds.files.valRec)] },

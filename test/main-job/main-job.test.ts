@@ -112,7 +112,7 @@ describe("npm start: the main job with the notebook's defaults", () => {
     expect(exit.code, exit.stdout.slice(-3000) + exit.stderr.slice(-3000)).toBe(0);
     expect(report.passed).toBe(true);
     const t = report.results.training!;
-    expect(t.epochs).toHaveLength(5);
+    expect(t.epochs).toHaveLength(7);
     expect(t.keptValidationAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(t.finalTrainAccuracy).toBeGreaterThan(0.5);
     const b = report.results.batchTransform!;
