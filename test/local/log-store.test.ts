@@ -7,29 +7,28 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LogStore } from "../../src/local/logs/log-store";
 
-const synced: string[] = [];
-let failWith: string | undefined;
+// vi.mock is hoisted above the imports; its factory reads these through vi.hoisted.
+const state = vi.hoisted(() => ({ synced: [] as string[], failWith: undefined as string | undefined }));
 vi.mock("../../src/system/atomic-file", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../src/system/atomic-file")>();
   return {
     ...real,
     syncFile: (file: string) => {
-      if (failWith) throw Object.assign(new Error(`${failWith}: simulated`), { code: failWith });
+      if (state.failWith) throw Object.assign(new Error(`${state.failWith}: simulated`), { code: state.failWith });
       real.syncFile(file);
-      synced.push(file);
+      state.synced.push(file);
     },
   };
 });
-
-const { LogStore } = await import("../../src/local/logs/log-store");
 
 describe("LogStore.flush", () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "log-store-"));
-    synced.length = 0;
-    failWith = undefined;
+    state.synced.length = 0;
+    state.failWith = undefined;
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -46,16 +45,16 @@ describe("LogStore.flush", () => {
     store.append("/aws/sagemaker/TrainingJobs", "job/algo-1", "line 2");
     store.append("/aws/sagemaker/TransformJobs", "job/data-log", "line 3");
     store.flush();
-    expect(synced.sort()).toEqual(eventFiles());
-    expect(synced).toHaveLength(2);
+    expect(state.synced.sort()).toEqual(eventFiles());
+    expect(state.synced).toHaveLength(2);
 
-    synced.length = 0;
+    state.synced.length = 0;
     store.flush();
-    expect(synced).toEqual([]);
+    expect(state.synced).toEqual([]);
 
     store.append("/aws/sagemaker/TrainingJobs", "job/algo-1", "line 4");
     store.flush();
-    expect(synced).toHaveLength(1);
+    expect(state.synced).toHaveLength(1);
     // What was flushed reads back in a fresh store, as after a restart.
     const events = new LogStore(dir).group("/aws/sagemaker/TrainingJobs")!.streams.get("job/algo-1")!.events.map((e) => e.message);
     expect(events).toEqual(["line 1", "line 2", "line 4"]);
@@ -64,21 +63,21 @@ describe("LogStore.flush", () => {
   it("keeps a file that could not be flushed for the next flush, and does not throw", () => {
     const store = new LogStore(dir);
     store.append("g", "s", "line");
-    failWith = "EIO";
+    state.failWith = "EIO";
     expect(() => store.flush()).not.toThrow();
-    expect(synced).toEqual([]);
-    failWith = undefined;
+    expect(state.synced).toEqual([]);
+    state.failWith = undefined;
     store.flush();
-    expect(synced).toEqual(eventFiles());
+    expect(state.synced).toEqual(eventFiles());
   });
 
   it("forgets a file that is gone", () => {
     const store = new LogStore(dir);
     store.append("g", "s", "line");
-    failWith = "ENOENT";
+    state.failWith = "ENOENT";
     store.flush();
-    failWith = undefined;
+    state.failWith = undefined;
     store.flush();
-    expect(synced).toEqual([]);
+    expect(state.synced).toEqual([]);
   });
 });
