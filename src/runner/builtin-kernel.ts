@@ -23,6 +23,20 @@ export function tslabKernelSpec(): KernelSpec {
   };
 }
 
+/**
+ * A warning when the notebook will run on a `tslab` kernelspec that does not
+ * start this repository's launcher (one written by `tslab install`): that
+ * kernel lacks the launcher's fixes and its working directory.
+ */
+export function foreignTslabWarning(spec: KernelSpec): string | null {
+  if (spec.name !== "tslab" || spec.argv.some((arg) => path.resolve(arg) === TSLAB_LAUNCHER)) return null;
+  return (
+    `The '${spec.name}' kernelspec in ${spec.resourceDir} does not start this repository's launcher (${path.relative(REPO_ROOT, TSLAB_LAUNCHER)}). ` +
+    "Its tslab can lose cell outputs and hang 'busy', fail every cell after a file under src/ is replaced, and resolve ./src imports " +
+    "from the wrong directory. Run `npm run kernel:install` to replace it with this repository's kernelspec."
+  );
+}
+
 /** The kernel.json Jupyter reads. */
 export function kernelJson(spec: KernelSpec): Record<string, unknown> {
   return {

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { tslabKernelSpec } from "./builtin-kernel";
+import { foreignTslabWarning, tslabKernelSpec } from "./builtin-kernel";
 import { insertErrorMarkers } from "./error-markers";
 import { EXIT, RunnerError } from "./errors";
 import { executeCode, type CellExecution } from "./execute-cell";
@@ -105,6 +105,8 @@ export async function executeNotebook(opts: ExecuteNotebookOptions): Promise<Exe
     reportMode: opts.reportMode,
     language: spec ? spec.language : notebookLanguage(nb),
   });
+  const foreign = spec && foreignTslabWarning(spec);
+  if (foreign) warnings.push(foreign);
   for (const message of warnings) emit({ type: "warning", message });
   const save = () => {
     if (opts.outputPath) writeNotebook(opts.outputPath, nb);

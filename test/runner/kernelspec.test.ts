@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { tslabKernelSpec } from "../../src/runner/builtin-kernel";
+import { foreignTslabWarning, tslabKernelSpec } from "../../src/runner/builtin-kernel";
 import { installKernel, kernelDir, uninstallKernel } from "../../src/runner/kernel-install";
 import { findKernelSpec, jupyterDataPath, listKernelSpecs, readKernelSpec, userDataDir } from "../../src/runner/kernelspec";
-import { tempDir } from "./helpers";
+import { fixture, isolatedEnv, ROOT, runCli, tempDir } from "./helpers";
 
 function writeSpec(dataDir: string, name: string, spec: Record<string, unknown>): string {
   const dir = path.join(dataDir, "kernels", name);
@@ -82,4 +82,29 @@ describe("kernel registration (npm run kernel:install)", () => {
     expect(kernelDir({ prefix: dir })).toBe(path.join(dir, "share", "jupyter", "kernels", "tslab"));
     expect(fs.existsSync(path.join(installKernel({ prefix: dir }), "kernel.json"))).toBe(true);
   });
+});
+
+describe("a tslab kernelspec that is not this repository's", () => {
+  it("is named in a warning that says how to replace it; this repository's own is not", () => {
+    const dir = tempDir();
+    expect(foreignTslabWarning(tslabKernelSpec())).toBeNull();
+    expect(foreignTslabWarning(readKernelSpec(installKernel({ env: { JUPYTER_DATA_DIR: path.join(dir, "data") } })))).toBeNull();
+    const foreign = readKernelSpec(writeSpec(path.join(dir, "p"), "tslab", { argv: ["tslab", "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript", language: "typescript" }));
+    expect(foreignTslabWarning(foreign)).toMatch(/'tslab' kernelspec in .*kernels[/\\]tslab does not start this repository's launcher .*npm run kernel:install/);
+    expect(foreignTslabWarning({ ...foreign, name: "python3" })).toBeNull();
+  });
+
+  it("still runs the notebook, with the warning on stderr", async () => {
+    const dir = tempDir();
+    // What `tslab install` writes, pointing at the tslab package itself.
+    writeSpec(path.join(dir, "jupyter-path"), "tslab", {
+      argv: [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
+      display_name: "TypeScript",
+      language: "typescript",
+    });
+    const out = path.join(dir, "out.ipynb");
+    const result = await runCli([fixture("passing.ipynb"), out, "--no-progress-bar"], { env: isolatedEnv(dir) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/Warning: The 'tslab' kernelspec in .* does not start this repository's launcher.*npm run kernel:install/);
+  }, 60_000);
 });
