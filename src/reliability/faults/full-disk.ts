@@ -128,7 +128,7 @@ export async function fullDisk(workDir: string, data: TinyDataset): Promise<Faul
   } finally {
     // Unmount even if the stop fails, or the machine keeps a stray mount; a failed stop shows as a busy unmount.
     await target?.stop().catch(() => undefined);
-    disk.unmount();
+    await disk.unmount();
     fs.rmSync(disk.mountPoint, { recursive: true, force: true });
   }
 }

@@ -10,8 +10,12 @@ import * as path from "node:path";
 export interface ScratchDisk {
   mountPoint: string;
   kind: "tmpfs" | "loop";
-  unmount(): void;
+  /** Waits out a busy mount for up to `busyWaitMs`; then fails naming the processes that hold it. */
+  unmount(busyWaitMs?: number): Promise<void>;
 }
+
+/** A process that has just exited can hold its files a moment longer (its other threads are still ending). */
+const BUSY_WAIT_MS = 15_000;
 
 function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -22,6 +26,54 @@ function why(err: unknown): string {
   return (e.stderr?.toString().trim() || e.message).split("\n")[0];
 }
 
+async function unmountWhenFree(mountPoint: string, busyWaitMs = BUSY_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + busyWaitMs;
+  for (;;) {
+    try {
+      run("umount", [mountPoint]);
+      return;
+    } catch (err) {
+      if (!/busy/i.test(why(err))) throw err;
+      if (Date.now() > deadline) {
+        const holders = processesUsing(mountPoint);
+        throw new Error(`umount ${mountPoint}: still busy after ${busyWaitMs / 1000} s; held by ${holders.join(", ") || "no process found in /proc"}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** "pid (command)" of every process whose working directory or an open file lies under `dir`. */
+function processesUsing(dir: string): string[] {
+  const inside = (link: string) => {
+    try {
+      const target = fs.readlinkSync(link);
+      return target === dir || target.startsWith(dir + path.sep);
+    } catch {
+      return false;
+    }
+  };
+  const holders: string[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      // Gone, or not ours to read.
+    }
+    if (inside(`/proc/${pid}/cwd`) || fds.some((fd) => inside(`/proc/${pid}/fd/${fd}`))) {
+      let command = "?";
+      try {
+        command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim().slice(0, 120);
+      } catch {
+        // Gone meanwhile.
+      }
+      holders.push(`${pid} (${command})`);
+    }
+  }
+  return holders;
+}
+
 /** Mounts a `sizeMiB` file system at `<base>/disk`; throws with every reason it could not. */
 export function mountScratchDisk(base: string, sizeMiB: number): ScratchDisk {
   const mountPoint = path.join(base, "disk");
@@ -29,7 +81,7 @@ export function mountScratchDisk(base: string, sizeMiB: number): ScratchDisk {
   const reasons: string[] = [];
   try {
     run("mount", ["-t", "tmpfs", "-o", `size=${sizeMiB}m,mode=0700`, "tmpfs", mountPoint]);
-    return { mountPoint, kind: "tmpfs", unmount: () => run("umount", [mountPoint]) };
+    return { mountPoint, kind: "tmpfs", unmount: (busyWaitMs) => unmountWhenFree(mountPoint, busyWaitMs) };
   } catch (err) {
     reasons.push(`tmpfs: ${why(err)}`);
   }
@@ -42,8 +94,8 @@ export function mountScratchDisk(base: string, sizeMiB: number): ScratchDisk {
     return {
       mountPoint,
       kind: "loop",
-      unmount: () => {
-        run("umount", [mountPoint]);
+      unmount: async (busyWaitMs) => {
+        await unmountWhenFree(mountPoint, busyWaitMs);
         fs.rmSync(image, { force: true });
       },
     };
