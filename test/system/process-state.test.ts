@@ -35,6 +35,25 @@ describe("isProcessRunning", () => {
     }
   });
 
+  it("counts a zombie leader as running while another thread of the process is still ending", async () => {
+    // The main thread ends with pthread_exit while a second thread sleeps 1.5 s: the leader shows Z, the process lives on.
+    // (Python is only the fixture here: Node cannot end its main thread alone.)
+    const child = spawn("python3", ["-c", "import ctypes, threading, time; threading.Thread(target=time.sleep, args=(1.5,)).start(); print('started', flush=True); ctypes.CDLL(None).pthread_exit(None)"]);
+    try {
+      await once(child.stdout!, "data");
+      const pid = child.pid!;
+      const deadline = Date.now() + 1000;
+      while (procState(pid) !== "Z" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(procState(pid)).toBe("Z");
+      expect(fs.readdirSync(`/proc/${pid}/task`).length).toBeGreaterThan(1);
+      expect(isProcessRunning(pid)).toBe(true);
+      await once(child, "exit");
+      expect(isProcessRunning(pid)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("is false for a pid no process has", () => {
     expect(isProcessRunning(2 ** 22 + 1)).toBe(false);
   });
