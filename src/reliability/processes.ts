@@ -60,6 +60,32 @@ export function processesMentioning(needle: string, words: string[]): number[] {
   return found;
 }
 
+/** Every process whose working directory or an open file lies under `dir` (what keeps a mount busy). */
+export function processesUsing(dir: string): ProcessEntry[] {
+  const inside = (link: string) => {
+    try {
+      const target = fs.readlinkSync(link);
+      return target === dir || target.startsWith(`${dir}/`);
+    } catch {
+      return false;
+    }
+  };
+  const found: ProcessEntry[] = [];
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      // Gone, or not ours to read.
+    }
+    if (inside(`/proc/${pid}/cwd`) || fds.some((fd) => inside(`/proc/${pid}/fd/${fd}`))) {
+      found.push({ pid: Number(pid), command: (readProc(pid, "cmdline") ?? "?").split("\0").join(" ").trim() });
+    }
+  }
+  return found;
+}
+
 /** Resident memory of `pid` in bytes, or undefined when it is gone. */
 export function rssBytes(pid: number): number | undefined {
   const status = readProc(String(pid), "status");

@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { processesUsing } from "../processes";
 
 export interface ScratchDisk {
   mountPoint: string;
@@ -35,43 +36,12 @@ async function unmountWhenFree(mountPoint: string, busyWaitMs = BUSY_WAIT_MS): P
     } catch (err) {
       if (!/busy/i.test(why(err))) throw err;
       if (Date.now() > deadline) {
-        const holders = processesUsing(mountPoint);
+        const holders = processesUsing(mountPoint).map((p) => `${p.pid} (${p.command.slice(0, 120)})`);
         throw new Error(`umount ${mountPoint}: still busy after ${busyWaitMs / 1000} s; held by ${holders.join(", ") || "no process found in /proc"}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-}
-
-/** "pid (command)" of every process whose working directory or an open file lies under `dir`. */
-function processesUsing(dir: string): string[] {
-  const inside = (link: string) => {
-    try {
-      const target = fs.readlinkSync(link);
-      return target === dir || target.startsWith(dir + path.sep);
-    } catch {
-      return false;
-    }
-  };
-  const holders: string[] = [];
-  for (const pid of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    let fds: string[] = [];
-    try {
-      fds = fs.readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      // Gone, or not ours to read.
-    }
-    if (inside(`/proc/${pid}/cwd`) || fds.some((fd) => inside(`/proc/${pid}/fd/${fd}`))) {
-      let command = "?";
-      try {
-        command = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim().slice(0, 120);
-      } catch {
-        // Gone meanwhile.
-      }
-      holders.push(`${pid} (${command})`);
-    }
-  }
-  return holders;
 }
 
 /** Mounts a `sizeMiB` file system at `<base>/disk`; throws with every reason it could not. */
