@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readNotebook, writeNotebook, type CodeCell, type Notebook } from "../../src/runner/notebook";
 
 const ROOT = path.join(__dirname, "..", "..");
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "kernel-watch-"));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "kernel-launcher-"));
 // A file of this repository's own folder for the main job, removed again by the notebook and afterAll.
 const probe = path.join("src", "main-job", `watch-probe-${process.pid}.ts`);
 
